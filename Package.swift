@@ -1,0 +1,50 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "roomlog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "roomlog", targets: ["roomlog"]),
+        .executable(name: "roomlog-bench", targets: ["RoomlogBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "RoomlogCore"),
+        .target(name: "RoomlogStore", dependencies: ["RoomlogCore", "CLMDB"]),
+        .target(
+            name: "RoomlogAuth",
+            dependencies: [
+                "RoomlogCore",
+                "RoomlogStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        .executableTarget(
+            name: "roomlog",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RoomlogBench",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Tools/Bench"
+        ),
+        .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,18 @@
+/// How passwords are hashed and sessions are made.
+public struct AuthConfiguration: Sendable {
+    /// The bcrypt cost (log2 of rounds); 12 takes about a quarter of a second per hash.
+    public var bcryptCost: UInt8 = 12
+
+    /// The defaults.
+    public init() {}
+
+    /// Checks the values; throws `AuthConfigurationError`.
+    public func validate() throws {
+        guard (4...31).contains(bcryptCost) else { throw AuthConfigurationError.bcryptCostOutOfRange(bcryptCost) }
+    }
+}
+
+/// A configuration value out of range.
+public enum AuthConfigurationError: Error, Equatable {
+    case bcryptCostOutOfRange(UInt8)
+}

@@ -1,0 +1,68 @@
+/// Reads what `ByteWriter` wrote, throwing `ByteReader.Failure` instead of reading past the end or accepting bad UTF-8.
+public struct ByteReader {
+    /// Why bytes could not be read.
+    public enum Failure: Error, Equatable, Sendable {
+        case truncated
+        case badVarint
+        case badUTF8
+    }
+
+    let buffer: UnsafeRawBufferPointer
+    /// The offset of the next byte to read.
+    public private(set) var offset = 0
+
+    /// A reader over `buffer`, which must outlive it.
+    public init(_ buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    /// True when every byte has been read.
+    public var isAtEnd: Bool { offset == buffer.count }
+
+    /// Reads one byte.
+    public mutating func readByte() throws(Failure) -> UInt8 {
+        guard offset < buffer.count else { throw .truncated }
+        defer { offset += 1 }
+        return buffer[offset]
+    }
+
+    /// Reads 8 big-endian bytes.
+    public mutating func readBigEndian() throws(Failure) -> UInt64 {
+        guard buffer.count - offset >= 8 else { throw .truncated }
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(buffer[offset + i]) }
+        offset += 8
+        return value
+    }
+
+    /// Reads a LEB128 unsigned integer of at most 10 bytes.
+    public mutating func readVarint() throws(Failure) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try readByte()
+            guard shift < 64, !(shift == 63 && byte > 1) else { throw .badVarint }
+            value |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// Reads `count` raw bytes.
+    public mutating func readBytes(_ count: Int) throws(Failure) -> [UInt8] {
+        guard count >= 0, buffer.count - offset >= count else { throw .truncated }
+        defer { offset += count }
+        return Array(buffer[offset..<(offset + count)])
+    }
+
+    /// Reads a length-prefixed UTF-8 string, refusing invalid UTF-8.
+    public mutating func readString() throws(Failure) -> String {
+        let length = try readVarint()
+        guard length <= UInt64(buffer.count - offset) else { throw .truncated }
+        let count = Int(length)
+        let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
+        guard let text = String(validating: slice, as: UTF8.self) else { throw .badUTF8 }
+        offset += count
+        return text
+    }
+}

@@ -1,0 +1,75 @@
+/// Writes a JSON object's members in a fixed order, with strings escaped as RFC 8259 requires.
+public struct JSONWriter: Sendable {
+    /// The UTF-8 bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    /// A writer that has opened an object.
+    public init(capacity: Int = 128) {
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// Closes the object and returns its bytes.
+    public consuming func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// Writes `"key":` with a separating comma where needed.
+    mutating func key(_ key: StaticString) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Writes a string member.
+    public mutating func string(_ key: StaticString, _ value: String) {
+        self.key(key)
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    /// Writes an unsigned integer member.
+    public mutating func number(_ key: StaticString, _ value: UInt64) {
+        self.key(key)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Writes a timestamp member in RFC 3339.
+    public mutating func timestamp(_ key: StaticString, _ value: Timestamp) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "\""))
+        value.appendRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes a member whose value is already JSON.
+    public mutating func raw(_ key: StaticString, _ json: [UInt8]) {
+        self.key(key)
+        bytes.append(contentsOf: json)
+    }
+
+    /// Appends `text` as a quoted JSON string.
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x00..<0x20:
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

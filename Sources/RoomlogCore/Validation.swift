@@ -1,0 +1,67 @@
+/// The protocol's rules for names, passwords, bodies, client ids and topics, under configurable limits.
+public struct Validation: Sendable {
+    /// The limits the rules check against.
+    public let limits: Limits
+
+    /// Rules under `limits`.
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Checks a user or room name; throws `RoomlogError.invalidName`.
+    public func checkName(_ name: String) throws(RoomlogError) {
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= limits.nameCharactersMax,
+              Self.isLowerAlphanumeric(first),
+              bytes.allSatisfy({ Self.isLowerAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        else { throw .invalidName }
+    }
+
+    /// Checks a password's length in bytes; throws `RoomlogError.invalidPassword`.
+    public func checkPassword(_ password: String) throws(RoomlogError) {
+        let count = password.utf8.count
+        guard count >= limits.passwordBytesMin, count <= limits.passwordBytesMax else { throw .invalidPassword }
+    }
+
+    /// Checks a message body; throws `RoomlogError.invalidBody`.
+    public func checkBody(_ body: String) throws(RoomlogError) {
+        guard Self.scalarCount(body, atMost: limits.bodyScalarsMax).map({ $0 >= 1 }) == true else { throw .invalidBody }
+    }
+
+    /// Checks a client message id; throws `RoomlogError.invalidId`.
+    public func checkClientId(_ id: String) throws(RoomlogError) {
+        let bytes = id.utf8
+        guard !bytes.isEmpty, bytes.count <= limits.clientIdCharactersMax, bytes.allSatisfy(Self.isClientIdByte)
+        else { throw .invalidId }
+    }
+
+    /// Checks a room topic; throws `RoomlogError.invalidTopic`.
+    public func checkTopic(_ topic: String) throws(RoomlogError) {
+        guard Self.scalarCount(topic, atMost: limits.topicScalarsMax) != nil else { throw .invalidTopic }
+    }
+
+    /// The number of scalars in `text`, or nil when there are more than `limit`.
+    static func scalarCount(_ text: String, atMost limit: Int) -> Int? {
+        if text.utf8.count <= limit { return text.unicodeScalars.count }
+        var count = 0
+        for _ in text.unicodeScalars {
+            count += 1
+            if count > limit { return nil }
+        }
+        return count
+    }
+
+    static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+    }
+
+    static func isClientIdByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"):
+            true
+        default:
+            false
+        }
+    }
+}

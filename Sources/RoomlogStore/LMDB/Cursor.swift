@@ -1,0 +1,51 @@
+import CLMDB
+
+/// A position in a database, valid inside `Transaction.withCursor`.
+public struct Cursor {
+    /// A key and its value, pointing into the map.
+    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    let pointer: OpaquePointer
+
+    /// The first entry whose key is at least `key`; throws `LMDBError`.
+    public mutating func seek(atLeast key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { keyBytes in
+            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var value = MDB_val()
+            return try entry(mdb_cursor_get(pointer, &keyValue, &value, MDB_SET_RANGE), keyValue, value)
+        }
+    }
+
+    /// The first entry; throws `LMDBError`.
+    public mutating func first() throws -> Entry? { try move(MDB_FIRST) }
+    /// The last entry; throws `LMDBError`.
+    public mutating func last() throws -> Entry? { try move(MDB_LAST) }
+    /// The entry after the current one; throws `LMDBError`.
+    public mutating func next() throws -> Entry? { try move(MDB_NEXT) }
+    /// The entry before the current one; throws `LMDBError`.
+    public mutating func previous() throws -> Entry? { try move(MDB_PREV) }
+
+    /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
+    public mutating func append(_ key: [UInt8], _ value: [UInt8]) throws {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var dataValue = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))
+            }
+        }
+    }
+
+    mutating func move(_ operation: MDB_cursor_op) throws -> Entry? {
+        var keyValue = MDB_val()
+        var value = MDB_val()
+        return try entry(mdb_cursor_get(pointer, &keyValue, &value, operation), keyValue, value)
+    }
+
+    func entry(_ code: Int32, _ key: MDB_val, _ value: MDB_val) throws -> Entry? {
+        if code == MDB_NOTFOUND { return nil }
+        try LMDBError.check(code)
+        return (UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
+                UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    }
+}

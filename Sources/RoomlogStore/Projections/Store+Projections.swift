@@ -1,0 +1,94 @@
+import RoomlogCore
+
+extension Store {
+    /// Reads every stored projection into a value; throws `LMDBError` or `StoreError.corruptRecord`.
+    func loadProjections(_ txn: Transaction) throws -> Projections {
+        var projections = Projections()
+        projections.appliedSeq = try appliedSeq(txn)
+        try forEach(txn, databases.users) { key, value in
+            let name = String(decoding: key, as: UTF8.self)
+            projections.users[name] = try RecordCoding.decodeUser(name: name, value)
+        }
+        try forEach(txn, databases.sessions) { key, value in
+            guard let digest = TokenDigest(bytes: Array(key)) else { throw StoreError.corruptRecord(database: "sessions") }
+            projections.sessions[digest] = try RecordCoding.decodeSession(digest: digest, value)
+        }
+        try forEach(txn, databases.rooms) { key, value in
+            let name = String(decoding: key, as: UTF8.self)
+            projections.rooms[name] = try RecordCoding.decodeRoom(name: name, value)
+        }
+        try forEachPair(txn, databases.roomMembers) { room, user, _ in projections.members[room, default: []].insert(user) }
+        try forEachPair(txn, databases.userRooms) { user, room, _ in projections.userRooms[user, default: []].insert(room) }
+        try forEachPair(txn, databases.clientIds) { user, id, value in
+            projections.clientMessages[.init(user: user, id: id)] = try RecordCoding.decodeReceipt(id: id, value)
+        }
+        try forEach(txn, databases.roomIndex) { key, value in
+            guard let separator = key.firstIndex(of: 0), key.count == separator + 9, value.count == 8 else {
+                throw StoreError.corruptRecord(database: "room_index")
+            }
+            let room = String(decoding: key[..<separator], as: UTF8.self)
+            let roomSeq = StoreKeys.seq(from: UnsafeRawBufferPointer(rebasing: key[(separator + 1)...]))
+            var seqs = projections.roomIndex[room, default: []]
+            guard roomSeq == UInt64(seqs.count) + 1 else { throw StoreError.corruptRecord(database: "room_index") }
+            seqs.append(StoreKeys.seq(from: value))
+            projections.roomIndex[room] = seqs
+        }
+        return projections
+    }
+
+    /// Whether the session-expiry index holds exactly the stored sessions; throws `LMDBError`.
+    func sessionExpiryMatches(_ txn: Transaction, _ sessions: [TokenDigest: Session]) throws -> Bool {
+        var count = 0
+        var matches = true
+        try forEach(txn, databases.sessionExpiry) { key, _ in
+            count += 1
+            guard key.count == 8 + TokenDigest.byteCount, let digest = TokenDigest(bytes: Array(key[8...])),
+                  let session = sessions[digest], session.expiresAt.milliseconds == Int64(bitPattern: StoreKeys.seq(from: key))
+            else { matches = false; return }
+        }
+        return matches && count == sessions.count
+    }
+
+    /// Writes `projections` into emptied projection databases, in key order (appends).
+    func writeProjections(_ projections: Projections, _ txn: Transaction) throws {
+        try appendSorted(txn, databases.users, projections.users.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
+        try appendSorted(txn, databases.sessions, projections.sessions.values.map { ($0.tokenDigest.bytes, RecordCoding.encode($0)) })
+        try appendSorted(txn, databases.sessionExpiry, projections.sessions.values.map { (StoreKeys.expiry($0.expiresAt, $0.tokenDigest), []) })
+        try appendSorted(txn, databases.rooms, projections.rooms.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
+        try appendSorted(txn, databases.roomMembers, projections.members.flatMap { room, users in users.map { (StoreKeys.pair(room, $0), []) } })
+        try appendSorted(txn, databases.userRooms, projections.userRooms.flatMap { user, rooms in rooms.map { (StoreKeys.pair(user, $0), []) } })
+        try appendSorted(txn, databases.clientIds, projections.clientMessages.map { (StoreKeys.pair($0.key.user, $0.key.id), RecordCoding.encode($0.value)) })
+        try txn.withCursor(databases.roomIndex) { cursor in
+            for room in projections.roomIndex.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                for (offset, seq) in projections.roomIndex[room]!.enumerated() {
+                    try cursor.append(StoreKeys.roomEvent(room, UInt64(offset + 1)), StoreKeys.seq(seq))
+                }
+            }
+        }
+        try txn.put(databases.meta, MetaKey.appliedSeq, StoreKeys.seq(projections.appliedSeq))
+    }
+
+    func appendSorted(_ txn: Transaction, _ database: Database, _ entries: [([UInt8], [UInt8])]) throws {
+        let sorted = entries.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        try txn.withCursor(database) { cursor in
+            for (key, value) in sorted { try cursor.append(key, value) }
+        }
+    }
+
+    func forEach(_ txn: Transaction, _ database: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try txn.withCursor(database) { cursor in
+            var entry = try cursor.first()
+            while let (key, value) = entry {
+                try body(key, value)
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    func forEachPair(_ txn: Transaction, _ database: Database, _ body: (String, String, UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEach(txn, database) { key, value in
+            guard let (first, second) = StoreKeys.names(from: key) else { throw StoreError.corruptRecord(database: database.name) }
+            try body(first, second, value)
+        }
+    }
+}

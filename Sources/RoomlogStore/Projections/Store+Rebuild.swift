@@ -1,0 +1,96 @@
+import Foundation
+import RoomlogCore
+
+/// What a rebuild did.
+public struct RebuildReport: Sendable, Equatable {
+    /// Events read.
+    public var events: UInt64
+    /// Users, live sessions, rooms, memberships and client ids written.
+    public var users: Int, sessions: Int, rooms: Int, memberships: Int, clientIds: Int
+    /// How long it took, in seconds.
+    public var seconds: Double
+}
+
+/// What `verify` found.
+public struct VerifyReport: Sendable, Equatable {
+    /// Events checked.
+    public var events: UInt64
+    /// Every problem found, the first bad `seq` first; empty when the log and projections are sound.
+    public var problems: [String]
+    /// Whether everything holds.
+    public var isSound: Bool { problems.isEmpty }
+}
+
+extension Store {
+    /// Drops every projection and rebuilds it from the events alone, in one write transaction (writers in every
+    /// process wait for it). Throws `LogInconsistency` or `EventDecodingError` for a damaged log (nothing is
+    /// changed then), or `LMDBError`.
+    public func rebuild() throws -> RebuildReport {
+        let started = Date()
+        let projections = try environment.write { txn in
+            let projections = try replayLog(txn)
+            for database in databases.projections { try txn.empty(database) }
+            try writeProjections(projections, txn)
+            return projections
+        }
+        return RebuildReport(
+            events: projections.appliedSeq, users: projections.users.count, sessions: projections.sessions.count,
+            rooms: projections.rooms.count, memberships: projections.members.values.reduce(0) { $0 + $1.count },
+            clientIds: projections.clientMessages.count, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Checks, in one snapshot, that the log is dense from 1, every record decodes, every room's sequence is dense,
+    /// and the stored projections equal a rebuild. Throws only `LMDBError`; findings are in the report.
+    public func verify() throws -> VerifyReport {
+        try environment.read { txn in
+            var problems: [String] = []
+            let rebuilt: Projections
+            do {
+                rebuilt = try replayLog(txn)
+            } catch let error as LogInconsistency {
+                return VerifyReport(events: error.seq - 1, problems: [error.description])
+            } catch let error as EventDecodingError {
+                return VerifyReport(events: error.seq - 1, problems: [error.description])
+            }
+            let stored: Projections
+            do {
+                stored = try loadProjections(txn)
+            } catch let error as StoreError {
+                return VerifyReport(events: rebuilt.appliedSeq, problems: [error.description])
+            }
+            problems += Self.differences(stored: stored, rebuilt: rebuilt)
+            if try !sessionExpiryMatches(txn, stored.sessions) { problems.append("session_expiry does not match sessions") }
+            return VerifyReport(events: rebuilt.appliedSeq, problems: problems)
+        }
+    }
+
+    /// The events of the log applied, with checks, to empty projections.
+    func replayLog(_ txn: Transaction) throws -> Projections {
+        var projections = Projections()
+        try scanEvents(txn, from: 1) { event in
+            try projections.applyChecked(event)
+            return true
+        }
+        return projections
+    }
+
+    static func differences(stored: Projections, rebuilt: Projections) -> [String] {
+        var problems: [String] = []
+        func compare<K: Hashable, V: Equatable>(_ name: String, _ a: [K: V], _ b: [K: V]) {
+            guard a != b else { return }
+            let keys = Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }
+            problems.append("\(name) differs from a rebuild at \(keys.count) key(s), e.g. \(keys.map { "\($0)" }.sorted().prefix(3).joined(separator: ", "))")
+        }
+        if stored.appliedSeq != rebuilt.appliedSeq {
+            problems.append("projections were applied up to seq \(stored.appliedSeq), the log ends at \(rebuilt.appliedSeq)")
+        }
+        compare("users", stored.users, rebuilt.users)
+        compare("sessions", stored.sessions, rebuilt.sessions)
+        compare("rooms", stored.rooms, rebuilt.rooms)
+        compare("room_members", stored.members, rebuilt.members)
+        compare("user_rooms", stored.userRooms, rebuilt.userRooms)
+        compare("client_ids", stored.clientMessages, rebuilt.clientMessages)
+        compare("room_index", stored.roomIndex, rebuilt.roomIndex)
+        return problems
+    }
+}

@@ -1,0 +1,105 @@
+import RoomlogCore
+
+/// The projections as seen and changed inside one write transaction. Rooms are cached for the batch and written
+/// once by `flush()`, which must run before the transaction commits.
+struct TransactionProjections: ProjectionState {
+    let txn: Transaction
+    let databases: StoreDatabases
+    private let cache = Cache()
+
+    /// What one batch has read or changed of users and rooms; rooms reach the database in `flush()`.
+    final class Cache {
+        var rooms: [String: Room?] = [:]
+        var dirtyRooms: Set<String> = []
+        var users: [String: User?] = [:]
+    }
+
+    init(_ txn: Transaction, _ databases: StoreDatabases) {
+        self.txn = txn
+        self.databases = databases
+    }
+
+    mutating func flush() throws {
+        for name in cache.dirtyRooms.sorted() {
+            guard let room = cache.rooms[name] ?? nil else { continue }
+            try txn.put(databases.rooms, Array(name.utf8), RecordCoding.encode(room))
+        }
+        cache.dirtyRooms = []
+    }
+
+    func user(named name: String) throws -> User? {
+        if let cached = cache.users[name] { return cached }
+        let user = try Self.user(named: name, txn, databases)
+        cache.users[name] = user
+        return user
+    }
+
+    func session(digest: TokenDigest) throws -> Session? {
+        try Self.session(digest: digest, txn, databases)
+    }
+
+    func room(named name: String) throws -> Room? {
+        if let cached = cache.rooms[name] { return cached }
+        let room = try Self.room(named: name, txn, databases)
+        cache.rooms[name] = room
+        return room
+    }
+
+    func isMember(user: String, room: String) throws -> Bool {
+        try txn.get(databases.roomMembers, StoreKeys.pair(room, user)) != nil
+    }
+
+    func clientMessage(user: String, id: String) throws -> MessageReceipt? {
+        try txn.get(databases.clientIds, StoreKeys.pair(user, id)).map { try RecordCoding.decodeReceipt(id: id, $0) }
+    }
+
+    mutating func putUser(_ user: User) throws {
+        try txn.put(databases.users, Array(user.name.utf8), RecordCoding.encode(user))
+        cache.users[user.name] = user
+    }
+
+    mutating func putSession(_ session: Session) throws {
+        try txn.put(databases.sessions, session.tokenDigest.bytes, RecordCoding.encode(session))
+        try txn.put(databases.sessionExpiry, StoreKeys.expiry(session.expiresAt, session.tokenDigest), [])
+    }
+
+    mutating func removeSession(_ session: Session) throws {
+        try txn.delete(databases.sessions, session.tokenDigest.bytes)
+        try txn.delete(databases.sessionExpiry, StoreKeys.expiry(session.expiresAt, session.tokenDigest))
+    }
+
+    mutating func putRoom(_ room: Room) throws {
+        cache.rooms[room.name] = room
+        cache.dirtyRooms.insert(room.name)
+    }
+
+    mutating func addMember(user: String, room: String) throws {
+        try txn.put(databases.roomMembers, StoreKeys.pair(room, user), [])
+        try txn.put(databases.userRooms, StoreKeys.pair(user, room), [])
+    }
+
+    mutating func removeMember(user: String, room: String) throws {
+        try txn.delete(databases.roomMembers, StoreKeys.pair(room, user))
+        try txn.delete(databases.userRooms, StoreKeys.pair(user, room))
+    }
+
+    mutating func putClientMessage(user: String, receipt: MessageReceipt) throws {
+        try txn.put(databases.clientIds, StoreKeys.pair(user, receipt.id), RecordCoding.encode(receipt))
+    }
+
+    mutating func indexRoomEvent(room: String, roomSeq: UInt64, seq: UInt64) throws {
+        try txn.put(databases.roomIndex, StoreKeys.roomEvent(room, roomSeq), StoreKeys.seq(seq))
+    }
+
+    static func user(named name: String, _ txn: Transaction, _ databases: StoreDatabases) throws -> User? {
+        try txn.get(databases.users, Array(name.utf8)).map { try RecordCoding.decodeUser(name: name, $0) }
+    }
+
+    static func session(digest: TokenDigest, _ txn: Transaction, _ databases: StoreDatabases) throws -> Session? {
+        try txn.get(databases.sessions, digest.bytes).map { try RecordCoding.decodeSession(digest: digest, $0) }
+    }
+
+    static func room(named name: String, _ txn: Transaction, _ databases: StoreDatabases) throws -> Room? {
+        try txn.get(databases.rooms, Array(name.utf8)).map { try RecordCoding.decodeRoom(name: name, $0) }
+    }
+}

@@ -1,0 +1,26 @@
+/// An operating error of the store that is not a domain error of a command.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The log was written in a format this build cannot read.
+    case unsupportedFormat(UInt8)
+    /// A projection record does not decode.
+    case corruptRecord(database: String)
+    /// The writer has stopped; nothing more can be appended.
+    case writerStopped
+    /// The writer's queue holds `writerQueueCommandsMax` commands already.
+    case writerQueueFull
+    /// A configuration value is out of range.
+    case badConfiguration(String)
+    /// A file-system call failed.
+    case system(operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .unsupportedFormat(let format): "the log is in format \(format), newer than this build reads"
+        case .corruptRecord(let database): "a record of the \(database) projection does not decode; run `roomlog rebuild`"
+        case .writerStopped: "the log writer has stopped"
+        case .writerQueueFull: "the log writer's queue is full"
+        case .badConfiguration(let what): "bad configuration: \(what)"
+        case .system(let operation, let errno): "\(operation) failed: errno \(errno)"
+        }
+    }
+}

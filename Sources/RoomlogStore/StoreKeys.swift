@@ -1,0 +1,50 @@
+import RoomlogCore
+
+/// How keys of the store's databases are laid out. Names never contain a 0 byte, so 0 separates two names.
+enum StoreKeys {
+    /// 8 big-endian bytes: sorts numerically.
+    static func seq(_ seq: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: 8)
+        writer.writeBigEndian(seq)
+        return writer.bytes
+    }
+
+    /// The number in 8 big-endian bytes.
+    static func seq(from bytes: UnsafeRawBufferPointer) -> UInt64 {
+        precondition(bytes.count >= 8, "a seq key has 8 bytes")
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(bytes[i]) }
+        return value
+    }
+
+    /// `first`, a 0 byte, `second`.
+    static func pair(_ first: String, _ second: String) -> [UInt8] {
+        var key = Array(first.utf8)
+        key.append(0)
+        key.append(contentsOf: second.utf8)
+        return key
+    }
+
+    /// The two names of a `pair` key.
+    static func names(from key: UnsafeRawBufferPointer) -> (String, String)? {
+        guard let separator = key.firstIndex(of: 0) else { return nil }
+        return (String(decoding: key[..<separator], as: UTF8.self), String(decoding: key[(separator + 1)...], as: UTF8.self))
+    }
+
+    /// The prefix of every `pair` key whose first name is `first`.
+    static func prefix(_ first: String) -> [UInt8] {
+        var key = Array(first.utf8)
+        key.append(0)
+        return key
+    }
+
+    /// A room's name, a 0 byte, and the big-endian `roomSeq`.
+    static func roomEvent(_ room: String, _ roomSeq: UInt64) -> [UInt8] {
+        prefix(room) + seq(roomSeq)
+    }
+
+    /// The big-endian expiry time followed by the token digest: sessions in order of expiry.
+    static func expiry(_ expiresAt: Timestamp, _ digest: TokenDigest) -> [UInt8] {
+        seq(UInt64(bitPattern: expiresAt.milliseconds)) + digest.bytes
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+
+/// The `roomlog` command: parses, runs the subcommand, and maps outcomes to the contract's exit codes:
+/// 0 success, 1 the operation failed (message on stderr), 2 bad usage (including no command at all).
+@main
+enum Main {
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try Roomlog.parseAsRoot()
+        } catch {
+            if Roomlog.exitCode(for: error) == .success {
+                print(Roomlog.fullMessage(for: error))
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((Roomlog.fullMessage(for: error) + "\n").utf8))
+            exit(2)
+        }
+        if command is Roomlog {
+            FileHandle.standardError.write(Data((Roomlog.helpMessage() + "\n").utf8))
+            exit(2)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            switch Roomlog.exitCode(for: error) {
+            case .success:
+                print(Roomlog.fullMessage(for: error))
+                exit(0)
+            case .validationFailure:
+                FileHandle.standardError.write(Data((Roomlog.fullMessage(for: error) + "\n").utf8))
+                exit(2)
+            default:
+                FileHandle.standardError.write(Data("roomlog: \(error)\n".utf8))
+                exit(1)
+            }
+        }
+        exit(0)
+    }
+}
+
+/// The root command; it only groups the subcommands.
+struct Roomlog: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roomlog",
+        abstract: "Roomlog: an event-sourced chat-room backend on one ordered, durable log.",
+        subcommands: [Serve.self]
+    )
+}
+
+/// The `--data` option every command shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "The data directory (the log and its projections).")
+    var data = "data/db"
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what Roomlog needs on a fresh Debian 12 machine with the Swift toolchain (idempotent).
+set -euo pipefail
+packages=(liblmdb-dev zlib1g-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+command -v swift >/dev/null || { echo "setup: no Swift toolchain on PATH or in /opt/swift" >&2; exit 1; }
