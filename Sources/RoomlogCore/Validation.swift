@@ -40,15 +40,14 @@ public struct Validation: Sendable {
         guard Self.scalarCount(topic, atMost: limits.topicScalarsMax) != nil else { throw .invalidTopic }
     }
 
-    /// The number of scalars in `text`, or nil when there are more than `limit`.
+    /// The number of scalars in `text`, or nil when there are more than `limit`. A Swift string is valid UTF-8,
+    /// so its scalars are its bytes that are not continuation bytes (`10xxxxxx`).
     static func scalarCount(_ text: String, atMost limit: Int) -> Int? {
-        if text.utf8.count <= limit { return text.unicodeScalars.count }
-        var count = 0
-        for _ in text.unicodeScalars {
-            count += 1
-            if count > limit { return nil }
+        var text = text
+        let count = text.withUTF8 { bytes in
+            bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         }
-        return count
+        return count <= limit ? count : nil
     }
 
     static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {

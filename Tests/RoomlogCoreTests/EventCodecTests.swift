@@ -64,6 +64,24 @@ struct EventCodecTests {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }
 
+    @Test("the sliced CRC equals a bit-by-bit CRC at every length and alignment")
+    func crcMatchesReference() {
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                #expect(CRC32.checksum(Array(bytes[start..<end])) == reference(bytes[start..<end]))
+            }
+        }
+    }
+
     @Test("records written in format 1 keep decoding")
     func committedFixture() throws {
         let url = try #require(Bundle.module.url(forResource: "events-format-1", withExtension: "hex", subdirectory: "Fixtures"))

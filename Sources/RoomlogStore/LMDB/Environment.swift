@@ -16,7 +16,9 @@ public final class Environment: @unchecked Sendable {
         public var databasesMax: UInt32 = 16
         /// How many read transactions may be open at once across every process.
         public var readersMax: UInt32 = 512
-        /// Whether commits are durable (fsync). `false` is `MDB_NOSYNC`: faster, but a power loss may lose commits.
+        /// Whether commits are durable. `true` opens LMDB with `MDB_NOMETASYNC` (a commit flushes its data pages;
+        /// `write` flushes the meta page right after, or leaves that to the caller's `sync()`), which keeps the
+        /// database intact on power loss. `false` is `MDB_NOSYNC`: faster, but a power loss may lose commits.
         public var durable = true
 
         /// The defaults: 1 GiB to start, durable.
@@ -39,7 +41,7 @@ public final class Environment: @unchecked Sendable {
             try LMDBError.check(mdb_env_set_maxreaders(env, options.readersMax))
             try LMDBError.check(mdb_env_set_mapsize(env, options.mapSizeBytes))
             var flags = UInt32(MDB_NOTLS)
-            if !options.durable { flags |= UInt32(MDB_NOSYNC) }
+            flags |= options.durable ? UInt32(MDB_NOMETASYNC) : UInt32(MDB_NOSYNC)
             try LMDBError.check(mdb_env_open(env, directory, flags, 0o644))
             var dead: Int32 = 0
             try LMDBError.check(mdb_reader_check(env, &dead))
@@ -90,10 +92,22 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction on this thread and commits it. When the map fills, the transaction is
+    /// Flushes every commit so far to disk (a no-op for a non-durable environment); throws `LMDBError`.
+    public func sync() throws {
+        if options.durable { try LMDBError.check(mdb_env_sync(pointer, 1)) }
+    }
+
+    /// Runs `body` in a write transaction on this thread and commits it, durably unless `deferringSync` (then
+    /// the caller must `sync()` before it reports the commit as durable). When the map fills, the transaction is
     /// aborted, the map grows and `body` runs again from the start, so `body` must compute everything it returns.
     /// Throws what `body` throws (the transaction is then aborted) or an `LMDBError`.
-    public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+    public func write<R>(deferringSync: Bool = false, _ body: (Transaction) throws -> R) throws -> R {
+        let result = try writeUnsynced(body)
+        if !deferringSync { try sync() }
+        return result
+    }
+
+    private func writeUnsynced<R>(_ body: (Transaction) throws -> R) throws -> R {
         while true {
             let outcome: R?
             do {

@@ -2,11 +2,16 @@ import Foundation
 import RoomlogCore
 
 /// The process's single log writer: one thread that takes every command waiting when it opens a write transaction
-/// (group commit), decides and appends each one against the projections inside that transaction, commits once
-/// (durably, unless the store opted out), and only then completes each caller with its own outcome.
+/// (group commit), decides and appends each one against the projections inside that transaction, and commits once.
+/// A second thread, the completion stage, makes each commit durable (`Environment.sync`), wakes the tailers of
+/// every process, and only then completes each caller with its own outcome; meanwhile the writer already runs the
+/// next batch.
 public final class LogWriter: @unchecked Sendable {
     /// The wall clock that stamps `at`, for display only. Tests pass their own.
     public typealias Clock = @Sendable () -> Timestamp
+
+    /// How many committed batches may wait for the completion stage before the writer waits.
+    public static let unsyncedBatchesMax = 8
 
     /// What the writer has done so far.
     public struct Statistics: Sendable, Equatable {
@@ -16,26 +21,13 @@ public final class LogWriter: @unchecked Sendable {
         public var events: UInt64 = 0
         /// Commands completed (appended, unchanged, repeated or refused).
         public var commands: UInt64 = 0
+        /// Flushes to disk (one may cover several commits).
+        public var syncs: UInt64 = 0
         /// The most commands one commit took.
         public var largestBatchCommands = 0
     }
 
-    struct Pending {
-        let command: Command
-        let continuation: CheckedContinuation<CommandOutcome, any Error>
-    }
-
-    let store: Store
-    let decider: Decider
-    let clock: Clock
-    private let condition = NSCondition()
-    private var queue: [Pending] = []
-    private var stopping = false
-    private var stopped = false
-    private var statisticsValue = Statistics()
-    private var onCommit: (@Sendable (CommitReport) -> Void)?
-
-    /// One committed batch, as observers see it right after the commit and before anyone is woken.
+    /// One committed batch, as observers see it once it is durable and before anyone is woken.
     public struct CommitReport: Sendable {
         /// Commands in the batch.
         public var commands: Int
@@ -45,14 +37,40 @@ public final class LogWriter: @unchecked Sendable {
         public var head: UInt64
     }
 
+    struct Pending {
+        let command: Command
+        let continuation: CheckedContinuation<CommandOutcome, any Error>
+    }
+
+    struct Committed {
+        let batch: [Pending]
+        let results: [Result<CommandOutcome, any Error>]
+        let report: CommitReport
+    }
+
+    let store: Store
+    let decider: Decider
+    let clock: Clock
+    private let condition = NSCondition()
+    private var queue: [Pending] = []
+    private var committed: [Committed] = []
+    private var stopping = false
+    private var writerDone = false
+    private var completionDone = false
+    private var statisticsValue = Statistics()
+    private var onCommit: (@Sendable (CommitReport) -> Void)?
+
     /// A writer for `store`, started at once. `clock` stamps events.
     public init(store: Store, clock: @escaping Clock = LogWriter.systemClock) {
         self.store = store
         self.clock = clock
         decider = Decider(validation: Validation(limits: store.configuration.limits))
-        let thread = Thread { [self] in run() }
-        thread.name = "roomlog-writer"
-        thread.start()
+        let writer = Thread { [self] in runWriter() }
+        writer.name = "roomlog-writer"
+        writer.start()
+        let completion = Thread { [self] in runCompletion() }
+        completion.name = "roomlog-commit"
+        completion.start()
     }
 
     /// The system's wall clock.
@@ -63,7 +81,8 @@ public final class LogWriter: @unchecked Sendable {
     /// What the writer has done so far.
     public var statistics: Statistics { condition.withLock { statisticsValue } }
 
-    /// Calls `observer` on the writer thread after every commit, before tailers and callers are woken (for metrics).
+    /// Calls `observer` on the completion thread after every durable commit that appended events, before tailers
+    /// and callers are woken (for metrics).
     public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {
         condition.withLock { onCommit = observer }
     }
@@ -76,53 +95,44 @@ public final class LogWriter: @unchecked Sendable {
                 if stopping { return .writerStopped }
                 if queue.count >= store.configuration.writerQueueCommandsMax { return .writerQueueFull }
                 queue.append(Pending(command: command, continuation: continuation))
-                condition.signal()
+                condition.broadcast()
                 return nil
             }
             if let refusal { continuation.resume(throwing: refusal) }
         }
     }
 
-    /// Stops taking commands, commits every command already queued, and waits for the thread to end.
+    /// Stops taking commands, commits and completes every command already queued, and waits for both threads.
     public func stop() {
         condition.withLock {
             stopping = true
             condition.broadcast()
-            while !stopped { condition.wait() }
+            while !(writerDone && completionDone) { condition.wait() }
         }
     }
 
-    private func run() {
+    private func runWriter() {
         while let batch = nextBatch() {
             let results = commit(batch)
-            var appended = 0
-            var head: UInt64 = 0
+            var report = CommitReport(commands: batch.count, events: 0, head: 0)
             for case .success(.appended(let event, _)) in results {
-                appended += 1
-                head = event.seq
+                report.events += 1
+                report.head = event.seq
             }
-            let observer = condition.withLock {
-                statisticsValue.commits += 1
-                statisticsValue.events += UInt64(appended)
-                statisticsValue.commands += UInt64(batch.count)
-                statisticsValue.largestBatchCommands = max(statisticsValue.largestBatchCommands, batch.count)
-                return onCommit
+            condition.withLock {
+                committed.append(Committed(batch: batch, results: results, report: report))
+                condition.broadcast()
             }
-            if appended > 0 {
-                observer?(CommitReport(commands: batch.count, events: appended, head: head))
-                store.wakeFile.touch()
-            }
-            for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
         }
         condition.withLock {
-            stopped = true
+            writerDone = true
             condition.broadcast()
         }
     }
 
     private func nextBatch() -> [Pending]? {
         condition.withLock {
-            while queue.isEmpty, !stopping { condition.wait() }
+            while queue.isEmpty || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) { condition.wait() }
             if queue.isEmpty { return nil }
             let count = min(queue.count, store.configuration.writerBatchCommandsMax)
             if count == queue.count {
@@ -134,10 +144,60 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// Flushes what the writer committed, then reports, wakes tailers, and completes callers.
+    private func runCompletion() {
+        while true {
+            let (ready, observer) = condition.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?) in
+                while committed.isEmpty, !writerDone { condition.wait() }
+                defer { committed = [] }
+                return (committed, onCommit)
+            }
+            if ready.isEmpty { break }
+            let syncError: (any Error)?
+            do {
+                try store.environment.sync()
+                syncError = nil
+            } catch {
+                syncError = error
+            }
+            complete(ready, observer: observer, syncError: syncError)
+        }
+        condition.withLock {
+            completionDone = true
+            condition.broadcast()
+        }
+    }
+
+    private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, syncError: (any Error)?) {
+        condition.withLock {
+            statisticsValue.syncs += 1
+            for item in ready {
+                statisticsValue.commits += 1
+                statisticsValue.events += UInt64(item.report.events)
+                statisticsValue.commands += UInt64(item.batch.count)
+                statisticsValue.largestBatchCommands = max(statisticsValue.largestBatchCommands, item.batch.count)
+            }
+            condition.broadcast()
+        }
+        if syncError == nil {
+            for item in ready where item.report.events > 0 { observer?(item.report) }
+        }
+        if ready.contains(where: { $0.report.events > 0 }) { store.wakeFile.touch() }
+        for item in ready {
+            for (pending, result) in zip(item.batch, item.results) {
+                if let syncError, case .success = result {
+                    pending.continuation.resume(throwing: syncError)
+                } else {
+                    pending.continuation.resume(with: result)
+                }
+            }
+        }
+    }
+
     /// One write transaction for the whole batch; a storage failure fails every command of it.
     private func commit(_ batch: [Pending]) -> [Result<CommandOutcome, any Error>] {
         do {
-            return try store.environment.write { txn in
+            return try store.environment.write(deferringSync: true) { txn in
                 var state = TransactionProjections(txn, store.databases)
                 let start = try store.head(txn)
                 let applied = try store.appliedSeq(txn)

@@ -1,0 +1,88 @@
+import Testing
+import RoomlogCore
+@testable import RoomlogStore
+
+@Suite("Rebuild and verify")
+struct VerifyTests {
+    func seeded() async throws -> TestLog {
+        let log = try TestLog()
+        try await log.seed(users: ["alice", "bob"], room: "kkbox")
+        for index in 0..<20 { try await log.append(.post(user: index % 2 == 0 ? "alice" : "bob", room: "kkbox", body: "m\(index)", clientId: "c\(index)")) }
+        try await log.append(.leave(user: "bob", room: "kkbox"))
+        return log
+    }
+
+    @Test("verify finds a damaged record and names its seq; rebuild refuses and changes nothing")
+    func damagedRecord() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        #expect(try log.store.verify().isSound)
+        try log.store.environment.write { txn in
+            var bytes = Array(try #require(try txn.get(log.store.databases.events, StoreKeys.seq(12))))
+            bytes[bytes.count / 2] ^= 0x20
+            try txn.put(log.store.databases.events, StoreKeys.seq(12), bytes)
+        }
+        let report = try log.store.verify()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.contains("seq 12") == true)
+        #expect(report.events == 11)
+        #expect(throws: EventDecodingError.self) { try log.store.rebuild() }
+        #expect(try log.store.room(named: "kkbox")?.head == 23)
+    }
+
+    @Test("verify finds a gap in the log")
+    func gap() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        try log.store.environment.write { txn in _ = try txn.delete(log.store.databases.events, StoreKeys.seq(9)) }
+        let report = try log.store.verify()
+        #expect(report.problems == ["seq 10: expected seq 9"])
+    }
+
+    @Test("verify finds a projection edited behind its back, and rebuild repairs it")
+    func editedProjection() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        let before = try log.storedProjections()
+        try log.store.environment.write { txn in
+            try txn.put(log.store.databases.rooms, Array("kkbox".utf8), RecordCoding.encode(Room(name: "kkbox", topic: "", head: 99, members: 2)))
+            try txn.delete(log.store.databases.clientIds, StoreKeys.pair("alice", "c0"))
+            try txn.put(log.store.databases.userRooms, StoreKeys.pair("bob", "kkbox"), [])
+        }
+        let problems = try log.store.verify().problems
+        #expect(problems.count == 3)
+        #expect(problems.contains { $0.hasPrefix("rooms differs") })
+        #expect(problems.contains { $0.hasPrefix("client_ids differs") })
+        #expect(problems.contains { $0.hasPrefix("user_rooms differs") })
+        let report = try log.store.rebuild()
+        #expect(report.events == 25)
+        #expect(report.rooms == 1 && report.users == 2 && report.memberships == 1 && report.clientIds == 20)
+        #expect(try log.store.verify().isSound)
+        #expect(try log.storedProjections() == before)
+    }
+
+    @Test("verify finds a session-expiry index out of step")
+    func expiryIndex() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        let digest = TokenDigest(bytes: Array(repeating: 3, count: 32))!
+        try await log.append(.openSession(user: "alice", session: "s", tokenDigest: digest, expiresAt: log.time.clock().adding(milliseconds: 10)))
+        try log.store.environment.write { txn in try txn.empty(log.store.databases.sessionExpiry) }
+        #expect(try log.store.verify().problems == ["session_expiry does not match sessions"])
+        _ = try log.store.rebuild()
+        #expect(try log.store.verify().isSound)
+        log.time.advance(milliseconds: 10)
+        #expect(try log.store.expiredSessions(at: log.time.clock(), limit: 5) == [digest])
+    }
+
+    @Test("appends after a rebuild continue the log")
+    func appendAfterRebuild() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        _ = try log.store.rebuild()
+        let outcome = try await log.append(.post(user: "alice", room: "kkbox", body: "after", clientId: "c0"))
+        #expect(outcome == .repeated(MessageReceipt(id: "c0", room: "kkbox", seq: 5, roomSeq: 3)))
+        #expect(try await log.append(.post(user: "alice", room: "kkbox", body: "after", clientId: nil)).event?.seq == 26)
+        #expect(try log.store.verify().isSound)
+    }
+}
