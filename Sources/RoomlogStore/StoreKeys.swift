@@ -1,7 +1,15 @@
+import Glibc
 import RoomlogCore
 
 /// How keys of the store's databases are laid out. Names never contain a 0 byte, so 0 separates two names.
 enum StoreKeys {
+    /// Whether `a` sorts before `b` the way LMDB compares keys (memcmp, then length).
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : a.withUnsafeBytes { a in b.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, common) } }
+        return order != 0 ? order < 0 : a.count < b.count
+    }
+
     /// 8 big-endian bytes: sorts numerically.
     static func seq(_ seq: UInt64) -> [UInt8] {
         var writer = ByteWriter(capacity: 8)

@@ -13,16 +13,20 @@ struct LogBenchmark: AsyncParsableCommand {
     @Option(help: "Room pages to read.") var pages = 20000
     @Option(help: "Events per page.") var pageEvents = 100
     @Option(help: "Keep the log in this directory instead of a temporary one.") var keep: String?
+    @Option(help: "Measure an existing log in this directory instead of building one.") var existing: String?
+    @Flag(help: "Measure only rebuild.") var rebuildOnly = false
 
     func run() async throws {
-        let directory = try keep ?? temporaryDirectory("log")
-        defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let directory = try existing ?? keep ?? temporaryDirectory("log")
+        defer { if keep == nil && existing == nil { try? FileManager.default.removeItem(atPath: directory) } }
         var configuration = StoreConfiguration(directory: directory)
         configuration.environment.durable = false
         let store = try Store(configuration: configuration)
-        try await populate(store)
-        try measureSize(store, directory)
-        try measurePages(store)
+        if existing == nil { try await populate(store) }
+        if !rebuildOnly {
+            try measureSize(store, directory)
+            try measurePages(store)
+        }
         let rebuild = try store.rebuild()
         print(String(format: "rebuild: %d events in %.3f s = %.0f events/s", rebuild.events, rebuild.seconds, Double(rebuild.events) / rebuild.seconds))
         let started = Date()

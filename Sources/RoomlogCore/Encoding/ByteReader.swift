@@ -55,13 +55,35 @@ public struct ByteReader {
         return Array(buffer[offset..<(offset + count)])
     }
 
+    /// Whether every byte is below 0x80 (ASCII is valid UTF-8 and decodes without the general validator),
+    /// checked eight bytes at a time.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while bytes.count - index >= 8 {
+            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Reads a length-prefixed UTF-8 string, refusing invalid UTF-8.
     public mutating func readString() throws(Failure) -> String {
         let length = try readVarint()
         guard length <= UInt64(buffer.count - offset) else { throw .truncated }
         let count = Int(length)
         let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
-        guard let text = String(validating: slice, as: UTF8.self) else { throw .badUTF8 }
+        let text: String
+        if Self.isASCII(slice) {
+            text = String(decoding: slice, as: UTF8.self)
+        } else {
+            guard let validated = String(validating: slice, as: UTF8.self) else { throw .badUTF8 }
+            text = validated
+        }
         offset += count
         return text
     }

@@ -5,6 +5,7 @@ extension Store {
     func loadProjections(_ txn: Transaction) throws -> Projections {
         var projections = Projections()
         projections.appliedSeq = try appliedSeq(txn)
+        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds))
         try forEach(txn, databases.users) { key, value in
             let name = String(decoding: key, as: UTF8.self)
             projections.users[name] = try RecordCoding.decodeUser(name: name, value)
@@ -59,7 +60,7 @@ extension Store {
         try appendSorted(txn, databases.userRooms, projections.userRooms.flatMap { user, rooms in rooms.map { (StoreKeys.pair(user, $0), []) } })
         try appendSorted(txn, databases.clientIds, projections.clientMessages.map { (StoreKeys.pair($0.key.user, $0.key.id), RecordCoding.encode($0.value)) })
         try txn.withCursor(databases.roomIndex) { cursor in
-            for room in projections.roomIndex.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            for room in projections.roomIndex.keys.sorted(by: { StoreKeys.precedes(Array($0.utf8), Array($1.utf8)) }) {
                 for (offset, seq) in projections.roomIndex[room]!.enumerated() {
                     try cursor.append(StoreKeys.roomEvent(room, UInt64(offset + 1)), StoreKeys.seq(seq))
                 }
@@ -69,7 +70,7 @@ extension Store {
     }
 
     func appendSorted(_ txn: Transaction, _ database: Database, _ entries: [([UInt8], [UInt8])]) throws {
-        let sorted = entries.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        let sorted = entries.sorted { StoreKeys.precedes($0.0, $1.0) }
         try txn.withCursor(database) { cursor in
             for (key, value) in sorted { try cursor.append(key, value) }
         }

@@ -67,6 +67,7 @@ extension Store {
     /// The events of the log applied, with checks, to empty projections.
     func replayLog(_ txn: Transaction) throws -> Projections {
         var projections = Projections()
+        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds))
         try scanEvents(txn, from: 1) { event in
             try projections.applyChecked(event)
             return true
