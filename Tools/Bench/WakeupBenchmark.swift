@@ -10,6 +10,7 @@ struct WakeupBenchmark: AsyncParsableCommand {
 
     @Option(help: "Events the child appends.") var count = 2000
     @Option(help: "Microseconds between the child's appends.") var intervalMicroseconds = 1000
+    @Flag(help: "Tail on a dedicated thread with the blocking wait (as `roomlog tail --follow` does) instead of the AsyncSequence.") var blocking = false
 
     func run() async throws {
         let directory = try temporaryDirectory("wakeup")
@@ -21,14 +22,7 @@ struct WakeupBenchmark: AsyncParsableCommand {
         child.executableURL = URL(fileURLWithPath: executablePath())
         child.arguments = ["wake-writer", "--data", directory, "--count", "\(count)", "--interval-microseconds", "\(intervalMicroseconds)", "--out", commitsFile]
         try child.run()
-        var seen: [UInt64: UInt64] = [:]
-        tailing: for try await batch in tail {
-            let now = Output.monotonicNanoseconds()
-            for event in batch {
-                seen[event.seq] = now
-                if case .messagePosted(_, _, "end", _) = event.payload { break tailing }
-            }
-        }
+        let seen = blocking ? try followBlocking(store) : try await follow(tail)
         child.waitUntilExit()
         var latencies = Latencies()
         let lines = try String(contentsOfFile: commitsFile, encoding: .utf8).split(separator: "\n")
@@ -37,8 +31,38 @@ struct WakeupBenchmark: AsyncParsableCommand {
             guard fields.count == 2, let seenAt = seen[fields[0]], seenAt >= fields[1] else { continue }
             latencies.record(nanoseconds: seenAt - fields[1])
         }
-        print("cross-process wake-up, commit returned -> tailer in another process has the event (writer MDB_NOSYNC, one event per commit, \(intervalMicroseconds) µs apart)")
+        print("cross-process wake-up, commit returned -> \(blocking ? "blocking" : "async") tailer in another process has the event (writer MDB_NOSYNC, one event per commit, \(intervalMicroseconds) µs apart)")
         print(latencies.summary)
+    }
+}
+
+/// Records when each event arrives, until the event whose body is "end".
+func follow(_ tail: EventTail) async throws -> [UInt64: UInt64] {
+    var seen: [UInt64: UInt64] = [:]
+    for try await batch in tail {
+        let now = Output.monotonicNanoseconds()
+        for event in batch {
+            seen[event.seq] = now
+            if case .messagePosted(_, _, "end", _) = event.payload { return seen }
+        }
+    }
+    return seen
+}
+
+/// The same with the blocking wait on this thread.
+func followBlocking(_ store: Store) throws -> [UInt64: UInt64] {
+    var seen: [UInt64: UInt64] = [:]
+    var next: UInt64 = 1
+    var generation = try store.waitForAppend(after: nil, milliseconds: 0)
+    while true {
+        let batch = try store.events(from: next, limit: 1024)
+        let now = Output.monotonicNanoseconds()
+        for event in batch {
+            seen[event.seq] = now
+            next = event.seq + 1
+            if case .messagePosted(_, _, "end", _) = event.payload { return seen }
+        }
+        if batch.isEmpty { generation = try store.waitForAppend(after: generation, milliseconds: 250) }
     }
 }
 
