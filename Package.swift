@@ -16,6 +16,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "RoomlogCore"),
         .target(name: "RoomlogStore", dependencies: ["RoomlogCore", "CLMDB"]),
         .target(
@@ -27,24 +28,27 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
+        .target(name: "RoomlogTools", dependencies: ["RoomlogCore", "RoomlogStore", "CZlib"]),
+        .target(name: "RoomlogTestSupport", path: "Tests/Support"),
         .executableTarget(
             name: "roomlog",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "RoomlogBench",
             dependencies: [
-                "RoomlogCore", "RoomlogStore",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Tools/Bench"
         ),
         .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth"]),
+        .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTestSupport"]),
+        .testTarget(name: "RoomlogToolsTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,16 +18,17 @@ public final class Store: @unchecked Sendable {
     private let wakeSignalLock = NSLock()
     private var startedWakeSignal: WakeSignal?
 
-    /// Opens the store in `configuration.directory`, creating the directory and an empty log if needed.
+    /// Opens the store in `configuration.directory`, creating the directory and an empty log if needed; a new
+    /// log takes `epoch` if given (an import keeps its source's epoch), else a random one.
     /// Throws `StoreError`, `LMDBError` or `LimitsError`.
-    public init(configuration: StoreConfiguration) throws {
+    public init(configuration: StoreConfiguration, epoch newEpoch: String? = nil) throws {
         try configuration.validate()
         try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
         self.configuration = configuration
         environment = try Environment(directory: configuration.directory, options: configuration.environment)
         (databases, epoch) = try environment.write { txn in
             let databases = try StoreDatabases(txn)
-            return (databases, try Self.prepareMeta(txn, databases))
+            return (databases, try Self.prepareMeta(txn, databases, newEpoch: newEpoch))
         }
         wakeFile = try WakeFile(path: configuration.directory + "/wake")
     }
@@ -37,14 +38,14 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Reads the format and epoch, writing them for a new log; throws `StoreError.unsupportedFormat` for a newer one.
-    static func prepareMeta(_ txn: Transaction, _ databases: StoreDatabases) throws -> String {
+    static func prepareMeta(_ txn: Transaction, _ databases: StoreDatabases, newEpoch: String?) throws -> String {
         if let format = try txn.get(databases.meta, MetaKey.format) {
             guard format.count == 1, format[0] <= storeFormat else { throw StoreError.unsupportedFormat(format.first ?? 0) }
             guard let epoch = try txn.get(databases.meta, MetaKey.epoch) else { throw StoreError.corruptRecord(database: "meta") }
             return String(decoding: epoch, as: UTF8.self)
         }
         var random = SystemRandomNumberGenerator()
-        let epoch = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let epoch = newEpoch ?? Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
         try writeMeta(txn, databases, epoch: epoch)
         return epoch
     }

@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case writerQueueFull
     /// A configuration value is out of range.
     case badConfiguration(String)
+    /// An imported event is not the next `seq` of the log.
+    case notNext(expected: UInt64, found: UInt64)
     /// A file-system call failed.
     case system(operation: String, errno: Int32)
 
@@ -20,6 +22,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .writerStopped: "the log writer has stopped"
         case .writerQueueFull: "the log writer's queue is full"
         case .badConfiguration(let what): "bad configuration: \(what)"
+        case .notNext(let expected, let found): "expected seq \(expected), found \(found)"
         case .system(let operation, let errno): "\(operation) failed: errno \(errno)"
         }
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import RoomlogStore
+import RoomlogTools
 
 /// The `roomlog` command: parses, runs the subcommand, and maps outcomes to the contract's exit codes:
 /// 0 success, 1 the operation failed (message on stderr), 2 bad usage (including no command at all).
@@ -52,7 +54,7 @@ struct Roomlog: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog",
         abstract: "Roomlog: an event-sourced chat-room backend on one ordered, durable log.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Replay.self, Tail.self, Rebuild.self, Verify.self, Export.self, Import.self, Stats.self]
     )
 }
 
@@ -60,4 +62,13 @@ struct Roomlog: AsyncParsableCommand {
 struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "The data directory (the log and its projections).")
     var data = "data/db"
+
+    /// The store configuration for `--data`.
+    var configuration: StoreConfiguration { StoreConfiguration(directory: data) }
+
+    /// Opens the log in `--data`, which must exist: tools never create an empty log by accident.
+    func openExisting() throws -> Store {
+        guard FileManager.default.fileExists(atPath: data + "/data.mdb") else { throw ToolError("no Roomlog log in \(data) (give --data DIR)") }
+        return try Store(configuration: configuration)
+    }
 }

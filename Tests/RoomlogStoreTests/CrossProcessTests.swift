@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoomlogCore
+import RoomlogTestSupport
 @testable import RoomlogStore
 
 /// Parses `ack SEQ ROOMSEQ N` lines.
@@ -10,10 +11,6 @@ func acks(_ lines: [String]) -> [(seq: UInt64, roomSeq: UInt64, index: Int)] {
         guard fields.count == 4, fields[0] == "ack", let seq = UInt64(fields[1]), let roomSeq = UInt64(fields[2]), let index = Int(fields[3]) else { return nil }
         return (seq, roomSeq, index)
     }
-}
-
-func temporaryDataDirectory() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-test-\(UUID().uuidString)").path
 }
 
 @Suite("Several processes on one log", .serialized)

@@ -1,4 +1,5 @@
 import CLMDB
+import Foundation
 import Glibc
 
 /// An LMDB environment opened with `MDB_NOTLS`, whose map grows when it fills.
@@ -67,6 +68,21 @@ public final class Environment: @unchecked Sendable {
         var info = MDB_envinfo()
         mdb_env_info(pointer, &info)
         return info
+    }
+
+    /// The read transactions open now in every process, one line each (pid, thread, transaction id), as LMDB
+    /// reports them; throws `LMDBError`.
+    public func readers() throws -> [String] {
+        final class Lines { var lines: [String] = [] }
+        let lines = Lines()
+        let context = Unmanaged.passUnretained(lines).toOpaque()
+        let result = mdb_reader_list(pointer, { message, context in
+            guard let message, let context else { return 0 }
+            Unmanaged<Lines>.fromOpaque(context).takeUnretainedValue().lines.append(String(cString: message))
+            return 0
+        }, context)
+        guard result >= 0 else { throw LMDBError(code: result) }
+        return lines.lines.flatMap { $0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     }
 
     /// The page size in bytes.

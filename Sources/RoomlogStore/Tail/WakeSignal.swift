@@ -33,7 +33,7 @@ final class WakeSignal: @unchecked Sendable {
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         self.safetyPollMilliseconds = Int32(safetyPollMilliseconds)
-        let thread = Thread { [unowned self] in self.run() }
+        let thread = Thread { [self] in run() }
         thread.name = "roomlog-wake"
         self.thread = thread
         thread.start()

@@ -2,30 +2,51 @@ import Foundation
 import Glibc
 
 /// A built helper executable run as a child process, with its standard output collected line by line.
-final class ChildProcess: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class ChildProcess: @unchecked Sendable {
+    /// A child that could not start or did not do what was awaited.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+
+        /// A failure saying `description`.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
-    let process = Process()
+    /// The process.
+    public let process = Process()
     private let lock = NSLock()
     private var pending = Data()
     private var collected: [String] = []
+    private var errorText = Data()
 
     /// The directory of the built products (the test bundle's own directory).
-    static let productsDirectory: URL = {
+    public static let productsDirectory: URL = {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent()
     }()
 
     /// Starts the built product `product` with `arguments`; throws if it is not built.
-    init(_ product: String, _ arguments: [String]) throws {
+    public convenience init(_ product: String, _ arguments: [String]) throws {
+        try self.init(product, arguments, standardInput: nil)
+    }
+
+    /// Starts the built product with `arguments`, its standard input read from `standardInput` (a file) if given.
+    public init(_ product: String, _ arguments: [String], standardInput: String?, environment: [String: String]? = nil) throws {
         let url = Self.productsDirectory.appendingPathComponent(product)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw Failure(description: "\(url.path) is not built: run `swift build --build-tests` first (Tools/test.sh does)")
         }
         process.executableURL = url
         process.arguments = arguments
+        if let standardInput { process.standardInput = FileHandle(forReadingAtPath: standardInput) }
+        if let environment { process.environment = environment }
+        let errors = Pipe()
+        process.standardError = errors
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.receiveError(data)
+        }
         let output = Pipe()
         process.standardOutput = output
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -45,11 +66,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    private func receiveError(_ data: Data) {
+        lock.withLock { errorText.append(data) }
+    }
+
+    /// What the child wrote to standard error so far.
+    public var standardError: String { lock.withLock { String(decoding: errorText, as: UTF8.self) } }
+
     /// Every complete line printed so far.
-    var lines: [String] { lock.withLock { collected } }
+    public var lines: [String] { lock.withLock { collected } }
 
     /// Waits until `predicate` holds for the lines so far; throws after `seconds`.
-    func waitFor(seconds: Double = 60, _ what: String, _ predicate: ([String]) -> Bool) async throws {
+    public func waitFor(seconds: Double = 60, _ what: String, _ predicate: ([String]) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !predicate(lines) {
             guard process.isRunning || predicate(lines) else {
@@ -63,7 +91,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to exit (killing it after `seconds`) and returns its status.
-    func waitForExit(seconds: Double = 120) async throws -> Int32 {
+    public func waitForExit(seconds: Double = 120) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline {
@@ -77,7 +105,24 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends SIGKILL.
-    func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    public func kill() {
+        signal(SIGKILL)
     }
+
+    /// Sends `number` to the child.
+    public func signal(_ number: Int32) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, number) }
+    }
+}
+
+/// A path for a data directory that does not exist yet, under the system's temporary directory.
+public func temporaryDataDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-test-\(UUID().uuidString)").path
+}
+
+/// Runs a built product to completion and returns its exit status, standard output lines and standard error.
+public func run(_ product: String, _ arguments: [String], seconds: Double = 120) async throws -> (status: Int32, lines: [String], errors: String) {
+    let child = try ChildProcess(product, arguments)
+    let status = try await child.waitForExit(seconds: seconds)
+    return (status, child.lines, child.standardError)
 }

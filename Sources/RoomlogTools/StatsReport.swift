@@ -1,0 +1,36 @@
+import Foundation
+import RoomlogCore
+import RoomlogStore
+
+/// `roomlog stats`: what a log holds and how it is used, as `name: value` lines.
+public enum StatsReport {
+    /// The lines for `store`; throws a storage error.
+    public static func lines(for store: Store) throws -> [String] {
+        let head = try store.head()
+        let counts = try store.counts()
+        let info = store.environment.info
+        let pageBytes = store.environment.pageSizeBytes
+        let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: store.configuration.directory + "/data.mdb"))?[.size] as? NSNumber)?.intValue ?? 0
+        let usedBytes = (info.me_last_pgno + 1) * pageBytes
+        var lines = [
+            "directory: \(store.configuration.directory)",
+            "epoch: \(store.epoch)",
+            "head: \(head)",
+        ]
+        for type in EventType.allCases { lines.append("events.\(type.rawValue): \(counts.eventsByType[type] ?? 0)") }
+        lines += [
+            "users: \(counts.records["users"] ?? 0)",
+            "rooms: \(counts.records["rooms"] ?? 0)",
+            "memberships: \(counts.records["room_members"] ?? 0)",
+            "live sessions: \(counts.records["sessions"] ?? 0)",
+            "client message ids: \(counts.records["client_ids"] ?? 0)",
+            "file bytes: \(fileBytes)",
+            "map bytes: \(info.me_mapsize) (\(String(format: "%.1f", 100 * Double(usedBytes) / Double(info.me_mapsize)))% used)",
+            "last transaction: \(info.me_last_txnid)",
+            "reader slots in use: \(info.me_numreaders) of \(info.me_maxreaders)",
+        ]
+        let readers = try store.environment.readers()
+        lines += readers.filter { !$0.hasPrefix("pid") }.map { "reader (pid thread txnid): \($0)" }
+        return lines
+    }
+}
