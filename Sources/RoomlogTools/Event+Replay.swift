@@ -1,22 +1,34 @@
-import Foundation
 import RoomlogCore
 
 extension Event {
-    /// The readable line `roomlog replay` prints: `[roomSeq] time user: body`, joins and leaves marked.
+    /// The readable line `roomlog replay` prints: `[roomSeq] time user: body`, joins and leaves marked with `*`.
     /// A body's further lines are indented under it.
-    public var replayLine: String {
-        let prefix = "[\(roomSeq)] \(at.rfc3339) "
+    public var replayLine: [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(64)
+        line.append(UInt8(ascii: "["))
+        JSONWriter.appendDecimal(payload.room == nil ? seq : roomSeq, to: &line)
+        line.append(contentsOf: "] ".utf8)
+        at.appendRFC3339(to: &line)
+        line.append(UInt8(ascii: " "))
         switch payload {
         case .roomCreated(let user, _, let topic):
-            return prefix + "* \(user) created the room" + (topic.isEmpty ? "" : " (topic: \(topic))")
+            line.append(contentsOf: "* \(user) created the room".utf8)
+            if !topic.isEmpty { line.append(contentsOf: " (topic: \(topic))".utf8) }
         case .roomJoined(let user, _):
-            return prefix + "* \(user) joined"
+            line.append(contentsOf: "* \(user) joined".utf8)
         case .roomLeft(let user, _):
-            return prefix + "* \(user) left"
+            line.append(contentsOf: "* \(user) left".utf8)
         case .messagePosted(let user, _, let body, _):
-            return prefix + "\(user): " + body.replacingOccurrences(of: "\n", with: "\n    ")
+            line.append(contentsOf: user.utf8)
+            line.append(contentsOf: ": ".utf8)
+            for byte in body.utf8 {
+                line.append(byte)
+                if byte == 0x0A { line.append(contentsOf: "    ".utf8) }
+            }
         case .userRegistered, .sessionOpened, .sessionClosed:
-            return "[\(seq)] \(at.rfc3339) \(type.rawValue) \(user)"
+            line.append(contentsOf: "\(type.rawValue) \(user)".utf8)
         }
+        return line
     }
 }

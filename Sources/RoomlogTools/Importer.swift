@@ -75,7 +75,7 @@ public enum Importer {
         }
     }
 
-    static func parse(_ line: [UInt8], line number: Int) throws -> [String: FlatJSON.Value] {
+    static func parse(_ line: [UInt8], line number: Int) throws -> FlatJSON.Object {
         do {
             return try FlatJSON.parse(line)
         } catch {

@@ -30,7 +30,7 @@ struct Replay: ParsableCommand {
                 throw ToolError("no room named \(room)")
             }
             do {
-                for event in page.events { try output.line(json ? event.jsonRecord : Array(event.replayLine.utf8)) }
+                for event in page.events { try output.line(json ? event.jsonRecord : event.replayLine) }
                 try output.flush()
             } catch is LineOutput.Closed {
                 return

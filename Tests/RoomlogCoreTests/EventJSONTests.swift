@@ -53,3 +53,13 @@ struct EventJSONTests {
         #expect(topic["topic"] as? String == "food & \"talk\"")
     }
 }
+
+@Suite("Decimal digits")
+struct DecimalTests {
+    @Test("numbers are written as String(_:) would", arguments: [0, 1, 9, 10, 99, 100, 812, 1_000_000, UInt64.max - 1, UInt64.max] as [UInt64])
+    func digits(value: UInt64) {
+        var bytes: [UInt8] = []
+        JSONWriter.appendDecimal(value, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+    }
+}

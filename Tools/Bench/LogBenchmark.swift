@@ -39,11 +39,14 @@ struct LogBenchmark: AsyncParsableCommand {
         let writer = LogWriter(store: store)
         let started = Date()
         try await prepare(writer, users: rooms, rooms: rooms)
-        let perRoom = events / rooms
+        let callers = max(rooms, 256)
+        let perCaller = events / callers
         let body = body(bytes: bodyBytes)
-        try await concurrently(rooms) { room in
-            for index in 0..<perRoom {
-                _ = try await writer.append(.post(user: "u\(room)", room: "r\(room)", body: body, clientId: "c\(index)"))
+        let rooms = rooms
+        try await concurrently(callers) { caller in
+            let room = caller % rooms
+            for index in 0..<perCaller {
+                _ = try await writer.append(.post(user: "u\(room)", room: "r\(room)", body: body, clientId: "c\(caller)-\(index)"))
             }
         }
         writer.stop()

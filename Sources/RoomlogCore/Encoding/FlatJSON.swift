@@ -10,6 +10,21 @@ public enum FlatJSON {
         case null
     }
 
+    /// The members of one object, in order. Records have a dozen members at most, so a scan beats hashing.
+    public struct Object: Equatable, Sendable {
+        /// The members as they appeared.
+        public var members: [(key: String, value: Value)]
+
+        /// The value of the last member named `key`.
+        public subscript(key: String) -> Value? {
+            members.last(where: { $0.key == key })?.value
+        }
+
+        public static func == (lhs: Object, rhs: Object) -> Bool {
+            lhs.members.count == rhs.members.count && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        }
+    }
+
     /// Why the text is not a flat object, and where.
     public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         /// The byte offset.
@@ -20,13 +35,13 @@ public enum FlatJSON {
     }
 
     /// The members of the object in `bytes`; throws `ParseError`.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> [String: Value] {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> Object {
         var parser = Parser(bytes: bytes)
         return try parser.object()
     }
 
     /// The members of the object in `bytes`; throws `ParseError`.
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> [String: Value] {
+    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> Object {
         do {
             return try bytes.withUnsafeBytes { buffer in try parse(buffer) }
         } catch let error as ParseError {
@@ -52,9 +67,10 @@ public enum FlatJSON {
             index += 1
         }
 
-        mutating func object() throws(ParseError) -> [String: Value] {
+        mutating func object() throws(ParseError) -> Object {
             try expect(UInt8(ascii: "{"), "{")
-            var members: [String: Value] = [:]
+            var members: [(key: String, value: Value)] = []
+            members.reserveCapacity(12)
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -63,7 +79,7 @@ public enum FlatJSON {
                     skipSpace()
                     let key = try string()
                     try expect(UInt8(ascii: ":"), ":")
-                    members[key] = try value()
+                    members.append((key, try value()))
                     skipSpace()
                     guard index < bytes.count else { throw fail(", or }") }
                     if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -73,7 +89,7 @@ public enum FlatJSON {
             }
             skipSpace()
             guard index == bytes.count else { throw fail("the end of the object") }
-            return members
+            return Object(members: members)
         }
 
         mutating func value() throws(ParseError) -> Value {

@@ -35,7 +35,7 @@ public struct JSONWriter: Sendable {
     /// Writes an unsigned integer member.
     public mutating func number(_ key: StaticString, _ value: UInt64) {
         self.key(key)
-        bytes.append(contentsOf: String(value).utf8)
+        Self.appendDecimal(value, to: &bytes)
     }
 
     /// Writes a timestamp member in RFC 3339.
@@ -50,6 +50,18 @@ public struct JSONWriter: Sendable {
     public mutating func raw(_ key: StaticString, _ json: [UInt8]) {
         self.key(key)
         bytes.append(contentsOf: json)
+    }
+
+    /// Appends `value` in decimal digits, without making a String.
+    public static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// Appends `text` as a quoted JSON string.

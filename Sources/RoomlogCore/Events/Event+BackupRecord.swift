@@ -7,7 +7,7 @@ public struct RecordError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension Event {
     /// The event a backup record (`backupRecord`) describes; throws `RecordError` naming the bad or missing field.
-    public init(backupRecord fields: [String: FlatJSON.Value]) throws(RecordError) {
+    public init(backupRecord fields: FlatJSON.Object) throws(RecordError) {
         let record = Fields(fields: fields)
         guard let type = EventType(rawValue: try record.string("type")) else { throw RecordError(message: "unknown type") }
         let user = try record.string("user")
@@ -36,7 +36,7 @@ extension Event {
     }
 
     struct Fields {
-        let fields: [String: FlatJSON.Value]
+        let fields: FlatJSON.Object
 
         func string(_ name: String) throws(RecordError) -> String {
             guard case .string(let value)? = fields[name] else { throw RecordError(message: "missing or bad field \(name)") }

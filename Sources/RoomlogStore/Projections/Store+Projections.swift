@@ -29,10 +29,8 @@ extension Store {
             }
             let room = String(decoding: key[..<separator], as: UTF8.self)
             let roomSeq = StoreKeys.seq(from: UnsafeRawBufferPointer(rebasing: key[(separator + 1)...]))
-            var seqs = projections.roomIndex[room, default: []]
-            guard roomSeq == UInt64(seqs.count) + 1 else { throw StoreError.corruptRecord(database: "room_index") }
-            seqs.append(StoreKeys.seq(from: value))
-            projections.roomIndex[room] = seqs
+            guard roomSeq == UInt64(projections.roomIndex[room]?.count ?? 0) + 1 else { throw StoreError.corruptRecord(database: "room_index") }
+            projections.roomIndex[room, default: []].append(StoreKeys.seq(from: value))
         }
         return projections
     }
