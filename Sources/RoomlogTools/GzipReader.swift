@@ -1,8 +1,9 @@
 import CZlib
 import Glibc
 
-/// Reads a gzip (or plain) file line by line through zlib, in constant memory.
-final class GzipReader {
+/// Reads a gzip (or plain) file line by line through zlib, in constant memory. One thread at a time uses it
+/// (the importer hands it to its parser thread).
+final class GzipReader: @unchecked Sendable {
     private let file: gzFile
     private var buffer = [CChar](repeating: 0, count: 1 << 16)
     let path: String

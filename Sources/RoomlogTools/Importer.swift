@@ -24,7 +24,9 @@ public enum Importer {
         let staging = directory.hasSuffix("/") ? String(directory.dropLast()) + ".importing" : directory + ".importing"
         try? FileManager.default.removeItem(atPath: staging)
         do {
-            let count = try load(reader, into: staging, epoch: epoch, configuration: configuration)
+            let expected: UInt64
+            if case .integer(let head)? = header["head"] { expected = head } else { expected = 0 }
+            let count = try load(reader, into: staging, epoch: epoch, expectedEvents: expected, configuration: configuration)
             if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
             try FileManager.default.moveItem(atPath: staging, toPath: directory)
             return TransferReport(events: count, epoch: epoch, seconds: Date().timeIntervalSince(started))
@@ -34,45 +36,92 @@ public enum Importer {
         }
     }
 
-    static func load(_ reader: GzipReader, into staging: String, epoch: String, configuration: StoreConfiguration) throws -> UInt64 {
+    /// One parsed line: an event, the trailer's count, or the error that stops the import.
+    enum Line {
+        case event(Event, line: Int)
+        case trailer(events: UInt64, line: Int)
+        case failure(any Error)
+    }
+
+    /// Lines parsed per chunk, and chunks parsed ahead of the writer.
+    static let chunkLinesMax = 4096
+    static let chunksAheadMax = 4
+
+    static func load(_ reader: GzipReader, into staging: String, epoch: String, expectedEvents: UInt64, configuration: StoreConfiguration) throws -> UInt64 {
         var stagingConfiguration = configuration
         stagingConfiguration.directory = staging
         let store = try Store(configuration: stagingConfiguration, epoch: epoch)
+        let pipe = ChunkPipe<[Line]>(chunksMax: chunksAheadMax)
+        let parser = Thread { parseLines(reader, into: pipe) }
+        parser.start()
+        defer {
+            pipe.cancel()
+            while pipe.take() != nil {}
+        }
         var batch: [Event] = []
         var count: UInt64 = 0
-        while let line = try reader.readLine() {
-            let fields = try parse(line, line: reader.lineNumber)
-            if fields["roomlog"] == .string("end") {
-                guard fields["events"] == .integer(count) else { throw ToolError("line \(reader.lineNumber): the trailer counts \(fields["events"].map { "\($0)" } ?? "nothing"), the file holds \(count) events") }
-                guard try reader.readLine() == nil else { throw ToolError("line \(reader.lineNumber): data after the trailer") }
-                try store.appendImported(batch)
-                try check(store)
-                return count
-            }
-            let event: Event
-            do {
-                event = try Event(backupRecord: fields)
-            } catch {
-                throw ToolError("line \(reader.lineNumber): \(error)")
-            }
-            guard event.seq == count + 1 else { throw ToolError("line \(reader.lineNumber): expected seq \(count + 1), found \(event.seq)") }
-            batch.append(event)
-            count += 1
-            if batch.count >= batchEventsMax {
-                try store.appendImported(batch)
-                batch.removeAll(keepingCapacity: true)
+        var projections = Projections()
+        projections.clientMessages.reserveCapacity(Int(min(expectedEvents, 50_000_000)))
+        while let chunk = pipe.take() {
+            for line in chunk {
+                switch line {
+                case .failure(let error):
+                    throw error
+                case .trailer(let events, let number):
+                    guard events == count else { throw ToolError("line \(number): the trailer counts \(events), the file holds \(count) events") }
+                    try store.appendImported(batch)
+                    try store.replaceProjections(with: projections)
+                    return count
+                case .event(let event, let number):
+                    guard event.seq == count + 1 else { throw ToolError("line \(number): expected seq \(count + 1), found \(event.seq)") }
+                    do {
+                        try projections.applyChecked(event)
+                    } catch {
+                        throw ToolError("line \(number): the log is inconsistent at \(error)")
+                    }
+                    batch.append(event)
+                    count += 1
+                    if batch.count >= batchEventsMax {
+                        try store.appendImported(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
             }
         }
         throw ToolError("the file ends after line \(reader.lineNumber) without its trailer (truncated?)")
     }
 
-    /// Rebuilds the projections, which also checks that every event can follow the ones before it.
-    static func check(_ store: Store) throws {
+    /// Reads and parses lines on the calling thread, handing chunks to `pipe`, until the trailer, an error, the
+    /// end of the file, or cancellation.
+    static func parseLines(_ reader: GzipReader, into pipe: ChunkPipe<[Line]>) {
+        defer { pipe.finish() }
+        var chunk: [Line] = []
+        chunk.reserveCapacity(chunkLinesMax)
         do {
-            _ = try store.rebuild()
-        } catch let error as LogInconsistency {
-            throw ToolError("the file's log is inconsistent at \(error)")
+            while let text = try reader.readLine() {
+                let fields = try parse(text, line: reader.lineNumber)
+                if fields["roomlog"] == .string("end") {
+                    guard case .integer(let events)? = fields["events"] else { throw ToolError("line \(reader.lineNumber): a trailer without its count") }
+                    let number = reader.lineNumber
+                    guard try reader.readLine() == nil else { throw ToolError("line \(reader.lineNumber): data after the trailer") }
+                    chunk.append(.trailer(events: events, line: number))
+                    break
+                }
+                do {
+                    chunk.append(.event(try Event(backupRecord: fields), line: reader.lineNumber))
+                } catch {
+                    throw ToolError("line \(reader.lineNumber): \(error)")
+                }
+                if chunk.count >= chunkLinesMax {
+                    guard pipe.put(chunk) else { return }
+                    chunk = []
+                    chunk.reserveCapacity(chunkLinesMax)
+                }
+            }
+        } catch {
+            chunk.append(.failure(error))
         }
+        _ = pipe.put(chunk)
     }
 
     static func parse(_ line: [UInt8], line number: Int) throws -> FlatJSON.Object {

@@ -19,6 +19,14 @@ public final class ChildProcess: @unchecked Sendable {
     private var pending = Data()
     private var collected: [String] = []
     private var errorText = Data()
+    private var endedStreams: Set<Int> = []
+
+    private func reachedEnd(of stream: Int) {
+        lock.withLock { _ = endedStreams.insert(stream) }
+    }
+
+    /// Whether standard output and standard error have both been read to their end.
+    var outputComplete: Bool { lock.withLock { endedStreams.count == 2 } }
 
     /// The directory of the built products (the test bundle's own directory).
     public static let productsDirectory: URL = {
@@ -39,21 +47,36 @@ public final class ChildProcess: @unchecked Sendable {
         }
         process.executableURL = url
         process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
         if let standardInput { process.standardInput = FileHandle(forReadingAtPath: standardInput) }
         if let environment { process.environment = environment }
-        let errors = Pipe()
-        process.standardError = errors
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.receiveError(data)
-        }
-        let output = Pipe()
-        process.standardOutput = output
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.receive(data)
-        }
         try process.run()
+        try? output.fileHandleForWriting.close()
+        try? errors.fileHandleForWriting.close()
+        startReading(output.fileHandleForReading.fileDescriptor, stream: 1)
+        startReading(errors.fileHandleForReading.fileDescriptor, stream: 2)
+        self.pipes = [output, errors]
+    }
+
+    private var pipes: [Pipe] = []
+
+    /// Reads `descriptor` to its end on a thread of its own.
+    private func startReading(_ descriptor: Int32, stream: Int) {
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                let data = Data(buffer[0..<count])
+                if stream == 1 { receive(data) } else { receiveError(data) }
+            }
+            reachedEnd(of: stream)
+        }
+        thread.start()
     }
 
     private func receive(_ data: Data) {
@@ -100,7 +123,7 @@ public final class ChildProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        try await Task.sleep(for: .milliseconds(50))  // let the last output arrive
+        while !outputComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         return process.terminationStatus
     }
 

@@ -71,19 +71,19 @@ public struct ByteReader {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
+    /// The text of `bytes` if they are valid UTF-8, else nil. ASCII takes a fast path.
+    public static func string(validating bytes: UnsafeRawBufferPointer) -> String? {
+        if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
     /// Reads a length-prefixed UTF-8 string, refusing invalid UTF-8.
     public mutating func readString() throws(Failure) -> String {
         let length = try readVarint()
         guard length <= UInt64(buffer.count - offset) else { throw .truncated }
         let count = Int(length)
         let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
-        let text: String
-        if Self.isASCII(slice) {
-            text = String(decoding: slice, as: UTF8.self)
-        } else {
-            guard let validated = String(validating: slice, as: UTF8.self) else { throw .badUTF8 }
-            text = validated
-        }
+        guard let text = Self.string(validating: slice) else { throw .badUTF8 }
         offset += count
         return text
     }

@@ -140,7 +140,7 @@ public enum FlatJSON {
             if bytes[index] == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let text = String(validating: raw, as: UTF8.self) else { throw ParseError(offset: start, expected: "valid UTF-8") }
+                guard let text = ByteReader.string(validating: raw) else { throw ParseError(offset: start, expected: "valid UTF-8") }
                 return text
             }
             var scalars = Array(bytes[start..<index])
@@ -154,7 +154,7 @@ public enum FlatJSON {
                 index += 1
                 switch byte {
                 case UInt8(ascii: "\""):
-                    guard let text = String(validating: utf8, as: UTF8.self) else { throw ParseError(offset: start, expected: "valid UTF-8") }
+                    guard let text = utf8.withUnsafeBytes({ ByteReader.string(validating: $0) }) else { throw ParseError(offset: start, expected: "valid UTF-8") }
                     return text
                 case UInt8(ascii: "\\"):
                     try unescape(into: &utf8)

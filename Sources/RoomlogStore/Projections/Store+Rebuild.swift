@@ -39,6 +39,17 @@ extension Store {
             clientIds: projections.clientMessages.count, seconds: Date().timeIntervalSince(started))
     }
 
+    /// Replaces every projection with `projections`, computed by the caller from this log's events (an import
+    /// applies each event as it reads it); throws `StoreError.notNext` unless they cover the log to its head.
+    public func replaceProjections(with projections: Projections) throws {
+        try environment.write { txn in
+            let head = try head(txn)
+            guard projections.appliedSeq == head else { throw StoreError.notNext(expected: head, found: projections.appliedSeq) }
+            for database in databases.projections { try txn.empty(database) }
+            try writeProjections(projections, txn)
+        }
+    }
+
     /// Checks, in one snapshot, that the log is dense from 1, every record decodes, every room's sequence is dense,
     /// and the stored projections equal a rebuild. Throws only `LMDBError`; findings are in the report.
     public func verify() throws -> VerifyReport {
@@ -67,7 +78,8 @@ extension Store {
     /// The events of the log applied, with checks, to empty projections.
     func replayLog(_ txn: Transaction) throws -> Projections {
         var projections = Projections()
-        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds))
+        let storedIds = try txn.count(databases.clientIds)
+        projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : try txn.count(databases.events))
         try scanEvents(txn, from: 1) { event in
             try projections.applyChecked(event)
             return true
