@@ -22,9 +22,13 @@ extension Event {
         case .messagePosted(let user, _, let body, _):
             line.append(contentsOf: user.utf8)
             line.append(contentsOf: ": ".utf8)
-            for byte in body.utf8 {
-                line.append(byte)
-                if byte == 0x0A { line.append(contentsOf: "    ".utf8) }
+            if body.utf8.contains(0x0A) {
+                for byte in body.utf8 {
+                    line.append(byte)
+                    if byte == 0x0A { line.append(contentsOf: "    ".utf8) }
+                }
+            } else {
+                line.append(contentsOf: body.utf8)
             }
         case .userRegistered, .sessionOpened, .sessionClosed:
             line.append(contentsOf: "\(type.rawValue) \(user)".utf8)

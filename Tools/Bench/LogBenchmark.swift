@@ -70,7 +70,8 @@ struct LogBenchmark: AsyncParsableCommand {
         for _ in 0..<pages {
             let room = "r\(Int.random(in: 0..<rooms, using: &generator))"
             let headRoom = (try store.room(named: room))?.head ?? 0
-            let after = UInt64.random(in: 0...max(0, headRoom - UInt64(pageEvents)), using: &generator)
+            guard headRoom >= UInt64(pageEvents) else { throw ValidationError("room \(room) has fewer than \(pageEvents) events: use more --events") }
+            let after = UInt64.random(in: 0...(headRoom - UInt64(pageEvents)), using: &generator)
             let started = Output.monotonicNanoseconds()
             let page = try store.roomEvents(room, after: after, limit: pageEvents)
             latencies.record(nanoseconds: Output.monotonicNanoseconds() - started)
