@@ -45,3 +45,32 @@ struct FlatJSONTests {
         #expect(throws: RecordError(message: "unknown type")) { try Event(backupRecord: type) }
     }
 }
+
+@Suite("Client JSON objects")
+struct RequestJSONTests {
+    func parse(_ text: String) throws -> FlatJSON.Object { try FlatJSON.parseRequest(Array(text.utf8)) }
+
+    @Test("unknown nested fields and other numbers are kept opaque, not refused")
+    func opaque() throws {
+        let object = try parse(#"{"name":"alice","extra":{"a":[1,2,{"b":null}],"c":"}"},"n":-1.5e3,"list":[],"o":{},"k":7}"#)
+        #expect(object["name"] == .string("alice"))
+        #expect(object["extra"] == .opaque && object["n"] == .opaque && object["list"] == .opaque && object["o"] == .opaque)
+        #expect(object["k"] == .integer(7))
+        #expect(try parse(#"{"k":-3}"#)["k"] == .opaque)
+    }
+
+    @Test("a lone surrogate makes that string invalid text, and only that one")
+    func loneSurrogates() throws {
+        let object = try parse(#"{"body":"a\ud800b","id":"ok","low":"\udc00","pair":"\ud83d\ude00","high2":"\ud800\u0041"}"#)
+        #expect(object["body"] == .invalidText)
+        #expect(object["id"] == .string("ok"))
+        #expect(object["low"] == .invalidText)
+        #expect(object["pair"] == .string("😀"))
+        #expect(object["high2"] == .invalidText)
+    }
+
+    @Test("text that is not one JSON object is still refused", arguments: ["", "[1]", "nul", #"{"a":[1,}"#, #"{"a":{"b"}}"#, #"{"a":1} {"#, #"{"a":-}"#, #"{"a":1.}"#])
+    func refused(text: String) {
+        #expect(throws: FlatJSON.ParseError.self) { try parse(text) }
+    }
+}

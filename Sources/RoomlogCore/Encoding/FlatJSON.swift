@@ -1,6 +1,10 @@
-/// A parser for the flat JSON objects Roomlog writes: one object whose values are strings, non-negative integers,
-/// booleans or null. Strict: a lone surrogate escape, a control character in a string, trailing bytes or a nested
-/// value are errors.
+/// A parser for flat JSON objects: the records Roomlog writes, and the bodies and frames clients send.
+///
+/// `parse` is strict: values are strings, non-negative integers, booleans or null; a lone surrogate escape, a
+/// control character in a string, trailing bytes or a nested value are errors. `parseRequest` accepts any valid
+/// JSON object: nested arrays and objects and other numbers become opaque values (clients may send fields the
+/// server ignores), and a string with a lone surrogate escape becomes `.invalidText`, so the caller can answer
+/// with the right error code for that field.
 public enum FlatJSON {
     /// A member's value.
     public enum Value: Equatable, Sendable {
@@ -8,6 +12,10 @@ public enum FlatJSON {
         case integer(UInt64)
         case bool(Bool)
         case null
+        /// An array or object, or a number that is negative or not an integer (`parseRequest` only).
+        case opaque
+        /// A string holding a lone surrogate escape such as `\ud800` (`parseRequest` only).
+        case invalidText
     }
 
     /// The members of one object, in order. Records have a dozen members at most, so a scan beats hashing.
@@ -40,6 +48,21 @@ public enum FlatJSON {
         return try parser.object()
     }
 
+    /// The members of a client's JSON object, tolerating what `parse` refuses but JSON allows; throws `ParseError`
+    /// for text that is not one JSON object.
+    public static func parseRequest(_ bytes: [UInt8]) throws(ParseError) -> Object {
+        do {
+            return try bytes.withUnsafeBytes { buffer in
+                var parser = Parser(bytes: buffer, lenient: true)
+                return try parser.object()
+            }
+        } catch let error as ParseError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected \(error)")
+        }
+    }
+
     /// The members of the object in `bytes`; throws `ParseError`.
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> Object {
         do {
@@ -53,7 +76,11 @@ public enum FlatJSON {
 
     struct Parser {
         let bytes: UnsafeRawBufferPointer
+        var lenient = false
         var index = 0
+        var sawLoneSurrogate = false
+        /// How deep `skipNested` may go.
+        static let nestingDepthMax = 64
 
         mutating func fail(_ expected: String) -> ParseError { ParseError(offset: index, expected: expected) }
 
@@ -96,12 +123,82 @@ public enum FlatJSON {
             skipSpace()
             guard index < bytes.count else { throw fail("a value") }
             switch bytes[index] {
-            case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return .integer(try integer())
+            case UInt8(ascii: "\""):
+                sawLoneSurrogate = false
+                let text = try string()
+                return sawLoneSurrogate ? .invalidText : .string(text)
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where !lenient: return .integer(try integer())
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-") where lenient: return try number()
+            case UInt8(ascii: "["), UInt8(ascii: "{") where lenient:
+                try skipNested(depth: 0)
+                return .opaque
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             default: throw fail("a string, a non-negative integer, true, false or null")
+            }
+        }
+
+        /// A JSON number: an integer value when it is a non-negative integer that fits, else opaque.
+        mutating func number() throws(ParseError) -> Value {
+            let start = index
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let digitsStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            guard index > digitsStart, !(index - digitsStart > 1 && bytes[digitsStart] == UInt8(ascii: "0")) else { throw fail("a number") }
+            var isInteger = bytes[start] != UInt8(ascii: "-")
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                isInteger = false
+                index += 1
+                let fraction = index
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                guard index > fraction else { throw fail("digits after the point") }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                isInteger = false
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                let exponent = index
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                guard index > exponent else { throw fail("exponent digits") }
+            }
+            guard isInteger else { return .opaque }
+            let end = index
+            index = start
+            let value = try? integer()
+            index = end
+            return value.map { .integer($0) } ?? .opaque
+        }
+
+        /// Skips an array or object, checking that it is valid JSON.
+        mutating func skipNested(depth: Int) throws(ParseError) {
+            guard depth < Self.nestingDepthMax else { throw fail("less nesting") }
+            let isArray = bytes[index] == UInt8(ascii: "[")
+            let close = isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")
+            index += 1
+            skipSpace()
+            if index < bytes.count, bytes[index] == close {
+                index += 1
+                return
+            }
+            while true {
+                skipSpace()
+                if !isArray {
+                    _ = try string()
+                    try expect(UInt8(ascii: ":"), ":")
+                    skipSpace()
+                }
+                guard index < bytes.count else { throw fail("a value") }
+                if bytes[index] == UInt8(ascii: "[") || bytes[index] == UInt8(ascii: "{") {
+                    try skipNested(depth: depth + 1)
+                } else {
+                    _ = try value()
+                }
+                skipSpace()
+                guard index < bytes.count else { throw fail(", or a closing bracket") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == close { index += 1; return }
+                throw fail(", or a closing bracket")
             }
         }
 
@@ -181,21 +278,34 @@ public enum FlatJSON {
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if (0xD800..<0xDC00).contains(code) {
-                    guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw fail("a low surrogate after a high surrogate")
+                    let save = index
+                    if bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                        index += 2
+                        let low = try hex4()
+                        if (0xDC00..<0xE000).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            index = save
+                            code = try loneSurrogate()
+                        }
+                    } else {
+                        code = try loneSurrogate()
                     }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("a low surrogate") }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00..<0xE000).contains(code) {
-                    throw fail("no lone low surrogate")
+                    code = try loneSurrogate()
                 }
                 utf8.append(contentsOf: String(Character(Unicode.Scalar(code)!)).utf8)
             default:
                 index -= 1
                 throw fail("a valid escape")
             }
+        }
+
+        /// A lone surrogate: an error when strict; when lenient, noted, and replaced by U+FFFD.
+        mutating func loneSurrogate() throws(ParseError) -> UInt32 {
+            guard lenient else { throw fail("no lone surrogate") }
+            sawLoneSurrogate = true
+            return 0xFFFD
         }
 
         mutating func hex4() throws(ParseError) -> UInt32 {
