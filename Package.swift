@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -29,18 +30,25 @@ let package = Package(
             ]
         ),
         .target(name: "RoomlogTools", dependencies: ["RoomlogCore", "RoomlogStore", "CZlib"]),
+        .target(
+            name: "RoomlogGateway",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .target(name: "RoomlogTestSupport", path: "Tests/Support"),
         .executableTarget(
             name: "roomlog",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "RoomlogBench",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -48,6 +56,13 @@ let package = Package(
         ),
         .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTestSupport"]),
+        .testTarget(
+            name: "RoomlogGatewayTests",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogGateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "RoomlogToolsTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

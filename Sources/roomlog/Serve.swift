@@ -1,20 +1,47 @@
 import ArgumentParser
 import Foundation
+import Logging
+import RoomlogAuth
 import RoomlogCore
+import RoomlogGateway
 import RoomlogStore
 
-/// `roomlog serve`: runs on the log in `--data`. (The HTTP and WebSocket gateway is issue 4; until then it runs
-/// the log's writer, closes expired sessions, and prints each new event as a JSON line.)
+/// `roomlog serve`: a gateway on the log in `--data`; several may share one directory.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a gateway on the log (several may share one directory).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a gateway (HTTP API) on the log; several may run on one directory at once.",
+        discussion: "Every flag can also be set with an environment variable: ROOMLOG_DATA, ROOMLOG_PORT, ROOMLOG_HOST, ROOMLOG_SENDS_PER_SECOND, ROOMLOG_SEND_BURST, ROOMLOG_BCRYPT_COST.")
 
-    @OptionGroup var options: DataOptions
+    @Option(help: "The data directory.") var data = ProcessInfo.processInfo.environment["ROOMLOG_DATA"] ?? "data/db"
+    @Option(help: "The port (0 picks a free one).") var port = Int(ProcessInfo.processInfo.environment["ROOMLOG_PORT"] ?? "") ?? 8080
+    @Option(help: "The address to listen on.") var host = ProcessInfo.processInfo.environment["ROOMLOG_HOST"] ?? "127.0.0.1"
+    @Option(name: .customLong("allowed-origin"), help: "An origin allowed to open a WebSocket (repeatable).") var allowedOrigins: [String] = []
+    @Option(name: .customLong("trusted-proxy"), help: "A proxy address whose X-Forwarded-For names the client (repeatable).") var trustedProxies: [String] = []
+    @Flag(help: "Mark the session cookie Secure (behind a TLS proxy).") var secureCookies = false
+    @Option(help: "Messages a session may send per second.") var sendsPerSecond = Double(ProcessInfo.processInfo.environment["ROOMLOG_SENDS_PER_SECOND"] ?? "") ?? 20
+    @Option(help: "Messages a session may send in a burst.") var sendBurst = Double(ProcessInfo.processInfo.environment["ROOMLOG_SEND_BURST"] ?? "") ?? 40
+    @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = UInt8(ProcessInfo.processInfo.environment["ROOMLOG_BCRYPT_COST"] ?? "") ?? 12
 
     func run() async throws {
-        let store = try Store(configuration: StoreConfiguration(directory: options.data))
-        FileHandle.standardError.write(Data("roomlog: serving \(options.data) (epoch \(store.epoch), head \(try store.head())); no HTTP listener yet\n".utf8))
-        for try await batch in try store.tail(from: try store.head() + 1) {
-            for event in batch { FileHandle.standardOutput.write(Data(event.jsonRecord + [0x0A])) }
+        var gateway = GatewayConfiguration()
+        gateway.host = host
+        gateway.port = port
+        gateway.allowedOrigins = allowedOrigins
+        gateway.trustedProxies = trustedProxies
+        gateway.secureCookies = secureCookies
+        gateway.sendsPerSecond = sendsPerSecond
+        gateway.sendBurstMessages = sendBurst
+        var auth = AuthConfiguration()
+        auth.bcryptCost = bcryptCost
+        var logger = Logger(label: "roomlog")
+        logger.logLevel = .info
+        let store = try Store(configuration: StoreConfiguration(directory: data))
+        let writer = LogWriter(store: store)
+        let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: auth)
+        let app = Gateway.application(services, logger: logger) { channel in
+            let address = channel.localAddress.map { "\($0)" } ?? "?"
+            FileHandle.standardOutput.write(Data("roomlog: serving \(data) (epoch \(store.epoch)) on \(address)\n".utf8))
         }
+        try await app.runService()
     }
 }

@@ -46,6 +46,47 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Writes a boolean member.
+    public mutating func bool(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// Writes an array of strings.
+    public mutating func strings(_ key: StaticString, _ values: [String]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendQuoted(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an array whose elements are already JSON.
+    public mutating func array(_ key: StaticString, _ elements: [[UInt8]]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an object member whose keys are not static (`{"name": number, ...}`).
+    public mutating func numbers(_ key: StaticString, _ values: [(String, UInt64)]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "{"))
+        for (index, (name, value)) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendQuoted(name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            Self.appendDecimal(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
     /// Writes a member whose value is already JSON.
     public mutating func raw(_ key: StaticString, _ json: [UInt8]) {
         self.key(key)

@@ -1,0 +1,81 @@
+import Hummingbird
+import Logging
+import NIOCore
+import RoomlogCore
+import RoomlogStore
+import ServiceLifecycle
+
+/// The gateway: the HTTP API over one log, and the services that run beside it.
+public enum Gateway {
+    /// The router with every route of the HTTP API.
+    public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: ErrorMiddleware())
+        AccountRoutes(services: services).add(to: router)
+        RoomRoutes(services: services).add(to: router)
+        HealthRoutes(services: services).add(to: router)
+        return router
+    }
+
+    /// The application: the HTTP server plus the tail, the expiry sweep and the writer, shut down in that order's
+    /// reverse on SIGTERM or SIGINT (the server stops accepting first, the writer commits what it holds last).
+    public static func application(_ services: GatewayServices, logger: Logger,
+                                   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(services),
+            configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port)),
+            services: [WriterService(writer: services.writer), TailService(services: services, logger: logger), ExpiryService(services: services, logger: logger)],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}
+
+/// Stops the log writer on shutdown, after committing every command it holds.
+struct WriterService: Service {
+    let writer: LogWriter
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        writer.stop()
+    }
+}
+
+/// This gateway's tail of the log: it records how far it has read (readiness).
+struct TailService: Service {
+    let services: GatewayServices
+    let logger: Logger
+
+    func run() async throws {
+        let start = try services.store.head()
+        services.tailPosition.caughtUp(to: start, at: services.clock().milliseconds)
+        try await cancelWhenGracefulShutdown {
+            for try await batch in try services.store.tail(from: start + 1) {
+                guard let last = batch.last else { continue }
+                if batch.count < services.store.configuration.tailBatchEventsMax {
+                    services.tailPosition.caughtUp(to: last.seq, at: services.clock().milliseconds)
+                }
+            }
+        }
+    }
+}
+
+/// Closes expired sessions every `expirySweepMilliseconds` (several gateways may sweep; each session closes once).
+struct ExpiryService: Service {
+    let services: GatewayServices
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(services.configuration.expirySweepMilliseconds))
+                do {
+                    let closed = try await services.accounts.expireSessions()
+                    if closed > 0 { logger.info("closed expired sessions", metadata: ["count": "\(closed)"]) }
+                } catch {
+                    logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Hummingbird
+import RoomlogCore
+
+/// A JSON request body's fields, read with the protocol's rules: not JSON, a missing field or a field of the wrong
+/// type is 400 `bad_request`; unknown fields are ignored.
+struct RequestBody {
+    let fields: FlatJSON.Object
+
+    /// Reads and parses the body of `request`; throws `APIError`.
+    static func read(_ request: Request, bytesMax: Int) async throws -> RequestBody {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: bytesMax)
+        } catch {
+            throw APIError(.contentTooLarge, "bad_request", "the body is larger than \(bytesMax) bytes")
+        }
+        do {
+            return RequestBody(fields: try FlatJSON.parseRequest(Array(buffer.readableBytesView)))
+        } catch {
+            throw APIError.badRequest("the body is not a JSON object: \(error)")
+        }
+    }
+
+    /// The string field `name`; `invalid` is thrown for a string with a lone surrogate. Throws `APIError`.
+    func string(_ name: String, invalid: RoomlogError? = nil) throws -> String {
+        switch fields[name] {
+        case .string(let value)?: return value
+        case .invalidText? where invalid != nil: throw APIError(invalid!)
+        case nil: throw APIError.badRequest("missing field \(name)")
+        default: throw APIError.badRequest("field \(name) must be a string")
+        }
+    }
+
+    /// The optional string field `name` (absent or null is nil). Throws `APIError`.
+    func optionalString(_ name: String, invalid: RoomlogError? = nil) throws -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        default: return try string(name, invalid: invalid)
+        }
+    }
+}

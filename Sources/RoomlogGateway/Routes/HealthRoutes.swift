@@ -1,0 +1,44 @@
+import Hummingbird
+import RoomlogCore
+
+/// Liveness, readiness and metrics.
+struct HealthRoutes {
+    let services: GatewayServices
+
+    func add(to router: Router<GatewayContext>) {
+        router.get("/healthz") { _, _ in JSONResponse.make(.ok, Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("/readyz") { _, _ in try ready() }
+        router.get("/metrics") { _, _ in metrics() }
+    }
+
+    func ready() throws -> Response {
+        let head = try services.store.head()
+        let tail = services.tailPosition.current
+        let lagMilliseconds = services.clock().milliseconds - tail.caughtUpAt
+        guard tail.seq >= head || lagMilliseconds <= services.configuration.readyLagMilliseconds else {
+            return APIError(.serviceUnavailable, "not_ready", "the tail is at \(tail.seq), the head at \(head)").response
+        }
+        var json = JSONWriter()
+        json.string("status", "ready")
+        json.number("head", head)
+        json.number("tail", tail.seq)
+        return JSONResponse.make(.ok, json.finish())
+    }
+
+    func metrics() -> Response {
+        let statistics = services.writer.statistics
+        let text = """
+            # HELP roomlog_events_appended_total Events this process appended.
+            # TYPE roomlog_events_appended_total counter
+            roomlog_events_appended_total \(statistics.events)
+            # HELP roomlog_commits_total Write transactions this process committed.
+            # TYPE roomlog_commits_total counter
+            roomlog_commits_total \(statistics.commits)
+            # HELP roomlog_tail_seq The last seq this process's tail has read.
+            # TYPE roomlog_tail_seq gauge
+            roomlog_tail_seq \(services.tailPosition.current.seq)
+
+            """
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RoomlogAuth
+import RoomlogCore
+import RoomlogGateway
+import RoomlogStore
+
+/// One HTTP answer, with its JSON body parsed.
+struct Answer {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+}
+
+/// A gateway over a fresh temporary log, driven in-process through Hummingbird's router test client.
+struct GatewayHarness {
+    let directory: String
+    let store: Store
+    let writer: LogWriter
+    let services: GatewayServices
+
+    init(_ adjust: (inout GatewayConfiguration) -> Void = { _ in }) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-gateway-\(UUID().uuidString)").path
+        var storeConfiguration = StoreConfiguration(directory: directory)
+        storeConfiguration.environment.durable = false
+        store = try Store(configuration: storeConfiguration)
+        writer = LogWriter(store: store)
+        var configuration = GatewayConfiguration()
+        adjust(&configuration)
+        var auth = AuthConfiguration()
+        auth.bcryptCost = 4
+        services = try GatewayServices(store: store, writer: writer, configuration: configuration, auth: auth)
+    }
+
+    func close() {
+        writer.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs `body` with a client of the router.
+    func run(_ body: @escaping @Sendable (Client) async throws -> Void) async throws {
+        let app = Application(router: Gateway.router(services))
+        try await app.test(.router) { client in try await body(Client(client: client)) }
+    }
+
+    struct Client: Sendable {
+        let client: any TestClientProtocol
+
+        @discardableResult
+        func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = nil, headers extra: HTTPFields = [:]) async throws -> Answer {
+            var headers = extra
+            if let token { headers[.authorization] = "Bearer \(token)" }
+            if body != nil { headers[.contentType] = "application/json" }
+            return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+                Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
+            }
+        }
+
+        /// Registers and logs in `name`; returns the token.
+        func user(_ name: String) async throws -> String {
+            try await call(.post, "/api/v1/register", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
+            let login = try await call(.post, "/api/v1/login", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
+            return login.json["token"] as? String ?? ""
+        }
+    }
+}
