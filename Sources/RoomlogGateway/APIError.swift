@@ -38,14 +38,19 @@ public struct APIError: Error, Equatable, Sendable {
         self.init(status, error.code, error.message)
     }
 
-    /// The response.
-    public var response: Response {
+    /// `{"error":{"code","message"}}`.
+    var body: [UInt8] {
         var error = JSONWriter()
         error.string("code", code)
         error.string("message", message)
         var body = JSONWriter()
         body.raw("error", error.finish())
-        return JSONResponse.make(status, body.finish())
+        return body.finish()
+    }
+
+    /// The response.
+    public var response: Response {
+        JSONResponse.make(status, body)
     }
 }
 

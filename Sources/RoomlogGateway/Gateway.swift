@@ -1,5 +1,7 @@
+import HTTPTypes
 import Hummingbird
 import Logging
+import HummingbirdCore
 import NIOCore
 import RoomlogCore
 import RoomlogStore
@@ -14,6 +16,13 @@ public enum Gateway {
         AccountRoutes(services: services).add(to: router)
         RoomRoutes(services: services).add(to: router)
         HealthRoutes(services: services).add(to: router)
+        router.get("/api/v1/ws") { request, _ -> Response in
+            let admission = WebSocketAdmission.check(services) { name in request.headers[HTTPField.Name(name)!] }
+            switch admission {
+            case .failure(let error): throw error
+            case .success: throw APIError.badRequest("GET /api/v1/ws must be a WebSocket upgrade")
+            }
+        }
         return router
     }
 
@@ -23,8 +32,9 @@ public enum Gateway {
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(services),
+            server: HTTPServerBuilder { responder in RoomlogChildChannel(responder: responder, services: services) },
             configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port)),
-            services: [WriterService(writer: services.writer), TailService(services: services, logger: logger), ExpiryService(services: services, logger: logger)],
+            services: [WriterService(writer: services.writer), BroadcastService(services: services, logger: logger), ExpiryService(services: services, logger: logger)],
             onServerRunning: onServerRunning,
             logger: logger
         )
@@ -38,25 +48,6 @@ struct WriterService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         writer.stop()
-    }
-}
-
-/// This gateway's tail of the log: it records how far it has read (readiness).
-struct TailService: Service {
-    let services: GatewayServices
-    let logger: Logger
-
-    func run() async throws {
-        let start = try services.store.head()
-        services.tailPosition.caughtUp(to: start, at: services.clock().milliseconds)
-        try await cancelWhenGracefulShutdown {
-            for try await batch in try services.store.tail(from: start + 1) {
-                guard let last = batch.last else { continue }
-                if batch.count < services.store.configuration.tailBatchEventsMax {
-                    services.tailPosition.caughtUp(to: last.seq, at: services.clock().milliseconds)
-                }
-            }
-        }
     }
 }
 

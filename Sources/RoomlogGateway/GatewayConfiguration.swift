@@ -14,6 +14,10 @@ public struct GatewayConfiguration: Sendable {
     public var secureCookies = false
     /// The largest request body, in bytes.
     public var requestBodyBytesMax = 64 * 1024
+    /// The largest WebSocket message from a client, in bytes after reassembly (and inflation).
+    public var frameBytesMax = 16_384
+    /// How many bytes may wait unsent to one WebSocket client before it is closed with 1013.
+    public var outboxBytesMax = 256 * 1024
     /// The history page size when none is given, in events.
     public var historyPageEventsDefault = 100
     /// The largest history page, in events.
@@ -43,6 +47,8 @@ public struct GatewayConfiguration: Sendable {
         }
         try require((0...65535).contains(port), "port")
         try require(requestBodyBytesMax >= 1024, "requestBodyBytesMax")
+        try require(frameBytesMax >= 128, "frameBytesMax")
+        try require(outboxBytesMax >= 4096, "outboxBytesMax")
         try require(historyPageEventsDefault >= 1 && historyPageEventsDefault <= historyPageEventsMax, "historyPageEventsDefault")
         try require(sendsPerSecond > 0, "sendsPerSecond")
         try require(sendBurstMessages >= 1, "sendBurstMessages")

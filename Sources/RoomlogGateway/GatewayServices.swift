@@ -20,6 +20,8 @@ public final class GatewayServices: Sendable {
     let sendLimiter: SendLimiter
     /// The tail's position, for readiness.
     public let tailPosition: TailPosition
+    /// Every event loop's WebSocket connections.
+    let hubs = Hubs()
 
     /// Services over `store` and `writer`; throws `GatewayConfigurationError` or `AuthConfigurationError`.
     public init(store: Store, writer: LogWriter, configuration: GatewayConfiguration, auth: AuthConfiguration = AuthConfiguration(),

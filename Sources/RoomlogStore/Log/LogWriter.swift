@@ -37,9 +37,12 @@ public final class LogWriter: @unchecked Sendable {
         public var head: UInt64
     }
 
+    /// What the caller of a command is told once it is durable (or refused).
+    public typealias Completion = @Sendable (Result<CommandOutcome, any Error>) -> Void
+
     struct Pending {
         let command: Command
-        let continuation: CheckedContinuation<CommandOutcome, any Error>
+        let completion: Completion
     }
 
     struct Committed {
@@ -91,15 +94,22 @@ public final class LogWriter: @unchecked Sendable {
     /// `StoreError.writerQueueFull` or `.writerStopped`, or the storage error that failed its transaction.
     public func append(_ command: Command) async throws -> CommandOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let refusal: StoreError? = condition.withLock {
-                if stopping { return .writerStopped }
-                if queue.count >= store.configuration.writerQueueCommandsMax { return .writerQueueFull }
-                queue.append(Pending(command: command, continuation: continuation))
-                condition.broadcast()
-                return nil
-            }
-            if let refusal { continuation.resume(throwing: refusal) }
+            submit(command) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Queues `command` and calls `completion` on the writer's completion thread once it is durable, or at once
+    /// with `StoreError.writerQueueFull` or `.writerStopped`: for event-loop code that must not start a task per
+    /// command. `completion` must be quick (hop to the caller's own thread to do more).
+    public func submit(_ command: Command, completion: @escaping Completion) {
+        let refusal: StoreError? = condition.withLock {
+            if stopping { return .writerStopped }
+            if queue.count >= store.configuration.writerQueueCommandsMax { return .writerQueueFull }
+            queue.append(Pending(command: command, completion: completion))
+            condition.broadcast()
+            return nil
+        }
+        if let refusal { completion(.failure(refusal)) }
     }
 
     /// Stops taking commands, commits and completes every command already queued, and waits for both threads.
@@ -186,9 +196,9 @@ public final class LogWriter: @unchecked Sendable {
         for item in ready {
             for (pending, result) in zip(item.batch, item.results) {
                 if let syncError, case .success = result {
-                    pending.continuation.resume(throwing: syncError)
+                    pending.completion(.failure(syncError))
                 } else {
-                    pending.continuation.resume(with: result)
+                    pending.completion(result)
                 }
             }
         }

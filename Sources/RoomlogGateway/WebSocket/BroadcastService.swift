@@ -1,0 +1,47 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import RoomlogCore
+import RoomlogStore
+import ServiceLifecycle
+
+/// This gateway's one tail of the log: it renders each room event's frame once and hands the batch to every
+/// event loop's hub; it closes the sockets of closed sessions with 4001, records how far it has read (readiness),
+/// and on shutdown closes every socket with 1001.
+struct BroadcastService: Service {
+    let services: GatewayServices
+    let logger: Logger
+
+    func run() async throws {
+        let start = try services.store.head()
+        services.tailPosition.caughtUp(to: start, at: services.clock().milliseconds)
+        try await cancelWhenGracefulShutdown {
+            for try await batch in try services.store.tail(from: start + 1) {
+                publish(batch)
+                if let last = batch.last, batch.count < services.store.configuration.tailBatchEventsMax {
+                    services.tailPosition.caughtUp(to: last.seq, at: services.clock().milliseconds)
+                }
+            }
+        }
+        for hub in services.hubs.all { hub.loop.execute { hub.closeAll(code: .goingAway) } }
+    }
+
+    func publish(_ batch: [Event]) {
+        var broadcasts: [Broadcast] = []
+        var closedSessions: [String] = []
+        for event in batch {
+            if let room = event.room {
+                broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: ByteBuffer(bytes: EventFrames.event(event))))
+            } else if case .sessionClosed(_, let session, _, _) = event.payload {
+                closedSessions.append(session)
+            }
+        }
+        guard !broadcasts.isEmpty || !closedSessions.isEmpty else { return }
+        for hub in services.hubs.all {
+            hub.loop.execute {
+                if !broadcasts.isEmpty { hub.deliver(broadcasts) }
+                for session in closedSessions { hub.close(session: session, code: .init(codeNumber: 4001)) }
+            }
+        }
+    }
+}

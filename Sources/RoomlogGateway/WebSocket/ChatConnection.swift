@@ -1,0 +1,341 @@
+import NIOCore
+import NIOWebSocket
+import RoomlogCore
+import RoomlogStore
+
+/// One client's WebSocket, as a plain NIO handler on its event loop (no task per connection): it reassembles
+/// messages, answers frames, keeps its subscriptions, and writes the shared frames its hub delivers.
+final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let session: Session
+    let services: GatewayServices
+    let hub: Hub
+    private var context: ChannelHandlerContext?
+    private var message = ByteBuffer()
+    private var messageOpcode: WebSocketOpcode?
+    private var closed = false
+    /// For each subscribed room, the last `roomSeq` written to this client.
+    private var subscriptions: [String: UInt64] = [:]
+
+    init(session: Session, services: GatewayServices, hub: Hub) {
+        self.session = session
+        self.services = services
+        self.hub = hub
+    }
+
+    var subscribedRooms: [String] { Array(subscriptions.keys) }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        hub.add(self)
+        do {
+            send(try hello())
+        } catch {
+            close(code: .unexpectedServerError)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        hub.remove(self)
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .connectionClose:
+            close(code: .normalClosure)
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .pong:
+            break
+        case .text, .binary, .continuation:
+            receive(frame)
+        default:
+            close(code: .protocolError)
+        }
+    }
+
+    /// Reassembles a message; one over the limit closes the connection with 1009 and no error frame.
+    private func receive(_ frame: WebSocketFrame) {
+        if frame.opcode != .continuation {
+            guard messageOpcode == nil else { return close(code: .protocolError) }
+            messageOpcode = frame.opcode
+            message.clear()
+        } else if messageOpcode == nil {
+            return close(code: .protocolError)
+        }
+        var data = frame.unmaskedData
+        guard message.readableBytes + data.readableBytes <= services.configuration.frameBytesMax else { return close(code: .messageTooLarge) }
+        message.writeBuffer(&data)
+        guard frame.fin else { return }
+        messageOpcode = nil
+        handle(Array(message.readableBytesView))
+    }
+
+    // MARK: Writing
+
+    /// Writes a JSON object as a text frame and flushes at the end of the loop tick.
+    func send(_ json: [UInt8]) {
+        guard let context, !closed else { return }
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: json))), promise: nil)
+        hub.wrote(self)
+    }
+
+    /// Writes a broadcast frame if it is new for this client; closes with 1013 when the client reads too slowly.
+    /// Returns whether it wrote.
+    func deliver(_ event: Broadcast) -> Bool {
+        guard let context, !closed, let last = subscriptions[event.room], event.roomSeq > last else { return false }
+        guard context.channel.isWritable else {
+            close(code: .init(codeNumber: 1013))
+            return false
+        }
+        subscriptions[event.room] = event.roomSeq
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: event.frame)), promise: nil)
+        return true
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    /// Sends a close frame with `code` and closes the connection.
+    func close(code: WebSocketErrorCode) {
+        guard let context, !closed else { return }
+        closed = true
+        var buffer = context.channel.allocator.buffer(capacity: 2)
+        buffer.write(webSocketErrorCode: code)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: Frames from the client
+
+    private func handle(_ bytes: [UInt8]) {
+        let fields: FlatJSON.Object
+        do {
+            fields = try FlatJSON.parseRequest(bytes)
+        } catch {
+            return sendError("bad_frame", "not a JSON object")
+        }
+        let frame = ClientFrame(fields: fields)
+        do {
+            switch try frame.string("type") {
+            case "join": try join(frame)
+            case "leave": try leave(frame)
+            case "subscribe": try subscribe(frame)
+            case "unsubscribe": try unsubscribe(frame)
+            case "send": try sendMessage(frame)
+            default: throw FrameError("bad_frame", "unknown frame type")
+            }
+        } catch let error as FrameError {
+            sendError(error.code, error.message, id: frame.id, room: frame.room)
+        } catch let error as RoomlogError {
+            sendError(error.code, error.message, id: frame.id, room: frame.room)
+        } catch {
+            sendError("internal_error", "the server failed; retry", id: frame.id, room: frame.room)
+        }
+    }
+
+    private func join(_ frame: ClientFrame) throws {
+        let room = try frame.string("room")
+        submit(.join(user: session.user, room: room), frame: frame) { [self] outcome in
+            let head: UInt64
+            switch outcome {
+            case .appended(let event, _): head = event.roomSeq
+            case .unchanged(let state): head = state.head
+            case .repeated: return
+            }
+            var json = JSONWriter()
+            json.string("type", "joined")
+            json.string("room", room)
+            json.number("head", head)
+            send(json.finish())
+            startSubscription(room, after: head)
+        }
+    }
+
+    private func leave(_ frame: ClientFrame) throws {
+        let room = try frame.string("room")
+        stopSubscription(room)
+        submit(.leave(user: session.user, room: room), frame: frame) { [self] _ in
+            var json = JSONWriter()
+            json.string("type", "left")
+            json.string("room", room)
+            send(json.finish())
+        }
+    }
+
+    private func subscribe(_ frame: ClientFrame) throws {
+        let room = try frame.string("room")
+        let after = try frame.optionalInteger("after")
+        let epoch = try frame.optionalString("epoch")
+        guard let state = try services.store.room(named: room) else { throw RoomlogError.roomNotFound }
+        guard try services.store.isMember(user: session.user, room: room) else { throw RoomlogError.notAMember }
+        let recovered = epoch == nil || epoch == services.store.epoch
+        var json = JSONWriter()
+        json.string("type", "subscribed")
+        json.string("room", room)
+        json.number("head", state.head)
+        json.bool("recovered", recovered)
+        send(json.finish())
+        startSubscription(room, after: recovered ? min(after ?? state.head, state.head) : state.head)
+    }
+
+    private func unsubscribe(_ frame: ClientFrame) throws {
+        let room = try frame.string("room")
+        stopSubscription(room)
+        var json = JSONWriter()
+        json.string("type", "unsubscribed")
+        json.string("room", room)
+        send(json.finish())
+    }
+
+    private func sendMessage(_ frame: ClientFrame) throws {
+        let room = try frame.string("room")
+        let body = try frame.string("body", invalid: .invalidBody)
+        let id = try frame.string("id", invalid: .invalidId)
+        guard services.sendLimiter.allow(session.id, now: services.clock().milliseconds) else { throw FrameError("rate_limited", "too many messages; slow down") }
+        submit(.post(user: session.user, room: room, body: body, clientId: id), frame: frame) { [self] outcome in
+            let receipt: MessageReceipt
+            switch outcome {
+            case .appended(let event, _): receipt = MessageReceipt(id: id, room: room, seq: event.seq, roomSeq: event.roomSeq)
+            case .repeated(let first): receipt = first
+            case .unchanged: return
+            }
+            var json = JSONWriter()
+            json.string("type", "ack")
+            json.string("id", receipt.id)
+            json.string("room", receipt.room)
+            json.number("seq", receipt.seq)
+            json.number("roomSeq", receipt.roomSeq)
+            send(json.finish())
+        }
+    }
+
+    // MARK: Subscriptions
+
+    /// Sends every event of `room` after `roomSeq` from the log, then follows it live: the hub's deliveries with a
+    /// `roomSeq` already sent are skipped, so there is no gap and no repeat. Runs on the loop, so no delivery
+    /// interleaves with the catch-up.
+    private func startSubscription(_ room: String, after roomSeq: UInt64) {
+        var last = roomSeq
+        do {
+            while true {
+                guard let page = try services.store.roomEvents(room, after: last, limit: services.configuration.historyPageEventsMax) else { break }
+                for event in page.events { send(EventFrames.event(event)) }
+                guard let final = page.events.last else { break }
+                last = final.roomSeq
+            }
+        } catch {
+            sendError("internal_error", "could not read the room's history", room: room)
+        }
+        subscriptions[room] = last
+        hub.subscribe(self, to: room)
+    }
+
+    private func stopSubscription(_ room: String) {
+        subscriptions[room] = nil
+        hub.unsubscribe(self, from: room)
+    }
+
+    /// Submits `command` to the writer; `then` runs on this connection's loop with the outcome, or the error is
+    /// sent as an error frame.
+    private func submit(_ command: Command, frame: ClientFrame, then: @escaping (CommandOutcome) -> Void) {
+        let loop = hub.loop
+        let box = NIOLoopBound((self, then), eventLoop: loop)
+        services.writer.submit(command) { result in
+            loop.execute {
+                let (connection, then) = box.value
+                switch result {
+                case .success(let outcome): then(outcome)
+                case .failure(let error as RoomlogError): connection.sendError(error.code, error.message, id: frame.id, room: frame.room)
+                case .failure: connection.sendError("unavailable", "the log could not take the command; retry", id: frame.id, room: frame.room)
+                }
+            }
+        }
+    }
+
+    func sendError(_ code: String, _ message: String, id: String? = nil, room: String? = nil) {
+        var json = JSONWriter()
+        json.string("type", "error")
+        json.string("code", code)
+        json.string("message", message)
+        if let id { json.string("id", id) }
+        if let room { json.string("room", room) }
+        send(json.finish())
+    }
+
+    private func hello() throws -> [UInt8] {
+        let rooms = try services.store.rooms(of: session.user).compactMap { name in try services.store.room(named: name).map { (name, $0.head) } }
+        var json = JSONWriter()
+        json.string("type", "hello")
+        json.string("user", session.user)
+        json.string("epoch", services.store.epoch)
+        json.number("head", try services.store.head())
+        json.numbers("rooms", rooms)
+        return json.finish()
+    }
+}
+
+/// A frame error with its protocol code.
+struct FrameError: Error {
+    let code: String
+    let message: String
+    init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// A client frame's fields, read with the protocol's rules (a missing field or one of the wrong type is `bad_frame`).
+struct ClientFrame {
+    let fields: FlatJSON.Object
+
+    var id: String? { if case .string(let id)? = fields["id"] { return id } else { return nil } }
+    var room: String? { if case .string(let room)? = fields["room"] { return room } else { return nil } }
+
+    func string(_ name: String, invalid: RoomlogError? = nil) throws -> String {
+        switch fields[name] {
+        case .string(let value)?: return value
+        case .invalidText? where invalid != nil: throw invalid!
+        case nil: throw FrameError("bad_frame", "missing field \(name)")
+        default: throw FrameError("bad_frame", "field \(name) must be a string")
+        }
+    }
+
+    func optionalString(_ name: String) throws -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        default: return try string(name)
+        }
+    }
+
+    func optionalInteger(_ name: String) throws -> UInt64? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .integer(let value)?: return value
+        default: throw FrameError("bad_frame", "field \(name) must be a non-negative integer")
+        }
+    }
+}
+
+/// Frames the server sends.
+enum EventFrames {
+    /// `{"type":"event","event":{record}}`.
+    static func event(_ event: Event) -> [UInt8] {
+        var json = JSONWriter()
+        json.string("type", "event")
+        json.raw("event", event.jsonRecord)
+        return json.finish()
+    }
+}
