@@ -17,7 +17,9 @@ public enum Gateway {
         RoomRoutes(services: services).add(to: router)
         HealthRoutes(services: services).add(to: router)
         router.get("/api/v1/ws") { request, _ -> Response in
-            let admission = WebSocketAdmission.check(services) { name in request.headers[HTTPField.Name(name)!] }
+            let admission = WebSocketAdmission.check(services) { name in
+                name == "host" ? request.head.authority : request.headers[HTTPField.Name(name)!]
+            }
             switch admission {
             case .failure(let error): throw error
             case .success: throw APIError.badRequest("GET /api/v1/ws must be a WebSocket upgrade")

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Testing
 import Hummingbird
 import HummingbirdTesting
 import RoomlogAuth
@@ -30,6 +32,7 @@ struct GatewayHarness {
         store = try Store(configuration: storeConfiguration)
         writer = LogWriter(store: store)
         var configuration = GatewayConfiguration()
+        configuration.allowedOrigins = ["ws://127.0.0.1"]  // the WebSocket client library always sends Origin ws://HOST
         adjust(&configuration)
         var auth = AuthConfiguration()
         auth.bcryptCost = 4
@@ -65,6 +68,19 @@ struct GatewayHarness {
             try await call(.post, "/api/v1/register", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
             let login = try await call(.post, "/api/v1/login", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
             return login.json["token"] as? String ?? ""
+        }
+    }
+}
+
+extension GatewayHarness {
+    /// Runs the whole gateway (HTTP, WebSocket, broadcast) on a free port of 127.0.0.1 for `body`.
+    func runLive(_ body: @escaping @Sendable (Client, Int) async throws -> Void) async throws {
+        var logger = Logger(label: "roomlog-test")
+        logger.logLevel = .warning
+        let app = Gateway.application(services, logger: logger)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            try await body(Client(client: client), port)
         }
     }
 }

@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+import Hummingbird
+import RoomlogGateway
+
+@Suite("WebSocket messaging")
+struct WebSocketTests {
+    @Test("hello, subscribe after 0, send with ack; another member gets the same seq and roomSeq")
+    func delivery() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let bob = try await client.user("bob")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            try await Socket.open(port: port, token: bob) { b in
+                let hello = try await b.expect()
+                #expect(hello["type"] as? String == "hello" && hello["user"] as? String == "bob")
+                #expect(hello["epoch"] as? String == gateway.store.epoch)
+                try await b.send(#"{"type":"join","room":"kkbox"}"#)
+                let joined = try await b.expect()
+                #expect(joined["type"] as? String == "joined" && joined["head"] as? Int == 2)
+                try await Socket.open(port: port, token: alice) { a in
+                    #expect((try await a.expect())["rooms"] as? [String: Int] == ["kkbox": 2])
+                    try await a.send(#"{"type":"subscribe","room":"kkbox","after":0}"#)
+                    let subscribed = try await a.expect()
+                    #expect(subscribed["type"] as? String == "subscribed" && subscribed["recovered"] as? Bool == true && subscribed["head"] as? Int == 2)
+                    #expect(((try await a.expect())["event"] as? [String: Any])?["type"] as? String == "room.created")
+                    #expect(((try await a.expect())["event"] as? [String: Any])?["type"] as? String == "room.joined")
+                    try await a.send(#"{"type":"send","room":"kkbox","body":"肚子餓了吃啥 ?","id":"c-19"}"#)
+                    var ack: [String: Any] = [:]
+                    var own: [String: Any] = [:]
+                    for _ in 0..<2 {
+                        let frame = try await a.expect()
+                        if frame["type"] as? String == "ack" { ack = frame } else { own = frame["event"] as? [String: Any] ?? [:] }
+                    }
+                    #expect(ack["id"] as? String == "c-19" && ack["room"] as? String == "kkbox" && ack["roomSeq"] as? Int == 3)
+                    #expect(own["body"] as? String == "肚子餓了吃啥 ?")
+                    let delivered = try #require((try await b.expect())["event"] as? [String: Any])
+                    #expect(delivered["seq"] as? Int == ack["seq"] as? Int && delivered["roomSeq"] as? Int == 3 && delivered["user"] as? String == "alice")
+                    try await a.send(#"{"type":"send","room":"kkbox","body":"another body","id":"c-19"}"#)
+                    let repeated = try await a.expect()
+                    #expect(repeated["type"] as? String == "ack" && repeated["seq"] as? Int == ack["seq"] as? Int)
+                }
+            }
+        }
+    }
+
+    @Test("the order of 200 quick sends is kept for the sender's acks and for another member")
+    func order() async throws {
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 500; $0.sendsPerSecond = 1000 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let bob = try await client.user("bob")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            try await Socket.open(port: port, token: bob) { b in
+                _ = try await b.expect()
+                try await b.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                _ = try await b.expect()
+                try await Socket.open(port: port, token: alice) { a in
+                    _ = try await a.expect()
+                    for index in 0..<200 { try await a.send(#"{"type":"send","room":"kkbox","body":"m\#(index)","id":"i\#(index)"}"#) }
+                    var acked: [Int] = []
+                    while acked.count < 200 {
+                        let frame = try await a.expect()
+                        if frame["type"] as? String == "ack" { acked.append(frame["roomSeq"] as? Int ?? -1) }
+                    }
+                    #expect(acked == Array(3..<203))
+                }
+                var bodies: [String] = []
+                while bodies.count < 200 {
+                    let event = try #require((try await b.expect())["event"] as? [String: Any])
+                    bodies.append(event["body"] as? String ?? "")
+                }
+                #expect(bodies == (0..<200).map { "m\($0)" })
+            }
+        }
+    }
+
+    @Test("every bad frame gets its error frame and the connection stays open")
+    func errors() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let bob = try await client.user("bob")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: bob)
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"mine"}"#, token: alice)
+            try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                let cases: [(String, String)] = [
+                    ("not json", "bad_frame"), (#"{"room":"kkbox"}"#, "bad_frame"), (#"{"type":"dance"}"#, "bad_frame"),
+                    (#"{"type":"send","room":"mine","body":"x"}"#, "bad_frame"), (#"{"type":"subscribe","room":7}"#, "bad_frame"),
+                    (#"{"type":"subscribe","room":"mine","after":-1}"#, "bad_frame"),
+                    (#"{"type":"send","room":"mine","body":"","id":"a"}"#, "invalid_body"),
+                    (#"{"type":"send","room":"mine","body":"x\ud800","id":"a"}"#, "invalid_body"),
+                    (#"{"type":"send","room":"mine","body":"x","id":""}"#, "invalid_id"),
+                    (#"{"type":"send","room":"nowhere","body":"x","id":"b"}"#, "room_not_found"),
+                    (#"{"type":"subscribe","room":"nowhere"}"#, "room_not_found"),
+                    (#"{"type":"join","room":"nowhere"}"#, "room_not_found"),
+                    (#"{"type":"send","room":"kkbox","body":"x","id":"c"}"#, "not_a_member"),
+                    (#"{"type":"subscribe","room":"kkbox"}"#, "not_a_member"),
+                ]
+                for (frame, code) in cases {
+                    try await a.send(frame)
+                    let error = try await a.expect()
+                    #expect(error["type"] as? String == "error" && error["code"] as? String == code, "\(frame)")
+                }
+                try await a.send(#"{"type":"send","room":"mine","body":"x","id":"ok1"}"#)
+                let ack = try await a.expect()
+                #expect(ack["type"] as? String == "ack")
+            }
+        }
+    }
+
+    @Test("a session over its message rate gets rate_limited and stays connected")
+    func rateLimit() async throws {
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 2; $0.sendsPerSecond = 0.01 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"mine"}"#, token: alice)
+            try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                for index in 0..<2 {
+                    try await a.send(#"{"type":"send","room":"mine","body":"x","id":"ok\#(index)"}"#)
+                    let ack = try await a.expect()
+                    #expect(ack["type"] as? String == "ack")
+                }
+                try await a.send(#"{"type":"send","room":"mine","body":"x","id":"over"}"#)
+                let limited = try await a.expect()
+                #expect(limited["code"] as? String == "rate_limited" && limited["id"] as? String == "over")
+                try await a.send(#"{"type":"unsubscribe","room":"mine"}"#)
+                let answer = try await a.expect()
+                #expect(answer["type"] as? String == "unsubscribed")
+            }
+        }
+    }
+
+    @Test("a message over 16,384 bytes closes the connection with 1009")
+    func tooLarge() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let code = try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                try await a.send(#"{"type":"send","room":"x","id":"big","body":""# + String(repeating: "x", count: 17_000) + #""}"#)
+                while try await a.next() != nil {}
+            }
+            #expect(code == 1009)
+        }
+    }
+
+    @Test("a resumed subscriber gets exactly the 50 messages it missed, in order, then live ones, while others keep sending")
+    func resume() async throws {
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let bob = try await client.user("bob")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            for index in 0..<50 { try await client.call(.post, "/api/v1/rooms/kkbox/messages", #"{"body":"missed \#(index)"}"#, token: alice) }
+            try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                let sender = Task {
+                    for index in 0..<50 { try await a.send(#"{"type":"send","room":"kkbox","body":"live \#(index)","id":"l\#(index)"}"#) }
+                }
+                try await Socket.open(port: port, token: bob) { b in
+                    _ = try await b.expect()
+                    try await b.send(#"{"type":"subscribe","room":"kkbox","after":2,"epoch":"\#(gateway.store.epoch)"}"#)
+                    #expect((try await b.expect())["recovered"] as? Bool == true)
+                    var roomSeqs: [Int] = []
+                    while roomSeqs.count < 100 {
+                        let event = try #require((try await b.expect())["event"] as? [String: Any])
+                        roomSeqs.append(event["roomSeq"] as? Int ?? -1)
+                    }
+                    #expect(roomSeqs == Array(3..<103))
+                }
+                try await sender.value
+            }
+        }
+    }
+
+    @Test("a subscriber from another epoch is told recovered false and gets only live events")
+    func otherEpoch() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                try await a.send(#"{"type":"subscribe","room":"kkbox","after":0,"epoch":"another-lineage"}"#)
+                let subscribed = try await a.expect()
+                #expect(subscribed["recovered"] as? Bool == false && subscribed["head"] as? Int == 1)
+                try await a.send(#"{"type":"send","room":"kkbox","body":"live","id":"x"}"#)
+                var types: [String] = []
+                for _ in 0..<2 { types.append((try await a.expect())["type"] as? String ?? "") }
+                #expect(types.sorted() == ["ack", "event"])
+            }
+        }
+    }
+
+    @Test("logout closes the session's sockets with 4001")
+    func logout() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let code = try await Socket.open(port: port, token: alice) { a in
+                _ = try await a.expect()
+                try await client.call(.post, "/api/v1/logout", token: alice)
+                while try await a.next() != nil {}
+            }
+            #expect(code == 4001)
+        }
+    }
+
+    @Test("the upgrade is refused with HTTP 401 without a session and 403 for a foreign origin; an admitted GET without upgrade is 400")
+    func admission() async throws {
+        let gateway = try GatewayHarness { $0.allowedOrigins = ["https://chat.example"] }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let anonymousUpgrade = await #expect(throws: (any Error).self) { try await Socket.open(port: port, token: nil) { _ in } }
+            #expect("\(anonymousUpgrade.map { "\($0)" } ?? "")".contains("upgrade"))
+            await #expect(throws: (any Error).self) { try await Socket.open(port: port, token: alice) { _ in } }
+            let anonymous = try await client.call(.get, "/api/v1/ws")
+            #expect(anonymous.status == .unauthorized && anonymous.errorCode == "unauthorized")
+            let foreign = try await client.call(.get, "/api/v1/ws", token: alice, headers: [.origin: "http://evil.example"])
+            #expect(foreign.status == .forbidden && foreign.errorCode == "origin_refused")
+            let allowed = try await client.call(.get, "/api/v1/ws", token: alice, headers: [.origin: "https://chat.example"])
+            #expect(allowed.errorCode == "bad_request")
+            let sameHost = try await client.call(.get, "/api/v1/ws", token: alice, headers: [.origin: "http://localhost"])  // the test client sends Host: localhost
+            #expect(sameHost.errorCode == "bad_request")
+        }
+    }
+}
