@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "RoomlogGatewayTests",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogGateway",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogGateway", "RoomlogTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

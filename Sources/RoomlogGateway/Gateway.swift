@@ -59,9 +59,9 @@ struct ExpiryService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(services.configuration.expirySweepMilliseconds))
+                guard (try? await Task.sleep(for: .milliseconds(services.configuration.expirySweepMilliseconds))) != nil else { return }
                 do {
                     let closed = try await services.accounts.expireSessions()
                     if closed > 0 { logger.info("closed expired sessions", metadata: ["count": "\(closed)"]) }

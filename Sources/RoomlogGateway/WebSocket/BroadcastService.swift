@@ -23,7 +23,8 @@ struct BroadcastService: Service {
                 }
             }
         }
-        for hub in services.hubs.all { hub.loop.execute { hub.closeAll(code: .goingAway) } }
+        let closes = services.hubs.all.map { hub in hub.loop.flatSubmit { hub.closeAll(code: .goingAway) } }
+        for close in closes { try? await close.get() }
     }
 
     func publish(_ batch: [Event]) {

@@ -66,14 +66,15 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Reassembles a message; one over the limit closes the connection with 1009 and no error frame.
     private func receive(_ frame: WebSocketFrame) {
         if frame.opcode != .continuation {
-            guard messageOpcode == nil else { return close(code: .protocolError) }
+            guard messageOpcode == nil else { close(code: .protocolError); return }
             messageOpcode = frame.opcode
             message.clear()
         } else if messageOpcode == nil {
-            return close(code: .protocolError)
+            close(code: .protocolError)
+            return
         }
         var data = frame.unmaskedData
-        guard message.readableBytes + data.readableBytes <= services.configuration.frameBytesMax else { return close(code: .messageTooLarge) }
+        guard message.readableBytes + data.readableBytes <= services.configuration.frameBytesMax else { close(code: .messageTooLarge); return }
         message.writeBuffer(&data)
         guard frame.fin else { return }
         messageOpcode = nil
@@ -106,14 +107,15 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         context?.flush()
     }
 
-    /// Sends a close frame with `code` and closes the connection.
-    func close(code: WebSocketErrorCode) {
-        guard let context, !closed else { return }
+    /// Sends a close frame with `code` and closes the connection; succeeds once the close frame is written.
+    @discardableResult
+    func close(code: WebSocketErrorCode) -> EventLoopFuture<Void> {
+        guard let context, !closed else { return hub.loop.makeSucceededVoidFuture() }
         closed = true
         var buffer = context.channel.allocator.buffer(capacity: 2)
         buffer.write(webSocketErrorCode: code)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
+        return context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).always { _ in
             channel.close(promise: nil)
         }
     }

@@ -57,13 +57,14 @@ final class Hub: @unchecked Sendable {
     /// Closes every connection of `session` with `code`.
     func close(session: String, code: WebSocketErrorCode) {
         loop.preconditionInEventLoop()
-        for connection in sessions[session]?.values.map({ $0 }) ?? [] { connection.close(code: code) }
+        for connection in sessions[session]?.values.map({ $0 }) ?? [] { _ = connection.close(code: code) }
     }
 
-    /// Closes every connection with `code` (shutdown).
-    func closeAll(code: WebSocketErrorCode) {
+    /// Closes every connection with `code` (shutdown); succeeds once every close frame is written.
+    func closeAll(code: WebSocketErrorCode) -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
-        for connection in sessions.values.flatMap({ $0.values }) { connection.close(code: code) }
+        let closes = sessions.values.flatMap { $0.values }.map { $0.close(code: code) }
+        return EventLoopFuture.andAllComplete(closes, on: loop)
     }
 
     private func scheduleFlush() {

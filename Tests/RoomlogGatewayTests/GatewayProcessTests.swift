@@ -1,0 +1,135 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import RoomlogStore
+import RoomlogTestSupport
+
+/// A `roomlog serve` child process on a free port.
+final class GatewayProcess: @unchecked Sendable {
+    let child: ChildProcess
+    let port: Int
+
+    init(data: String) async throws {
+        child = try ChildProcess("roomlog", ["serve", "--data", data, "--port", "0", "--bcrypt-cost", "4", "--allowed-origin", "ws://127.0.0.1"])
+        try await child.waitFor(seconds: 30, "the gateway to listen") { $0.contains { $0.contains("roomlog: serving") } }
+        let line = try #require(child.lines.first { $0.contains("roomlog: serving") })
+        port = try #require(Int(line.split(separator: ":").last ?? ""))
+    }
+
+    func stop() async throws -> Int32 {
+        child.signal(SIGTERM)
+        return try await child.waitForExit(seconds: 30)
+    }
+
+    /// One HTTP request to this gateway; the status and the JSON body.
+    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: [String: Any]) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    }
+
+    func user(_ name: String) async throws -> String {
+        _ = try await call("POST", "/api/v1/register", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
+        return try await call("POST", "/api/v1/login", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#).json["token"] as? String ?? ""
+    }
+}
+
+@Suite("Gateway processes on one log", .serialized)
+struct GatewayProcessTests {
+    @Test("two gateways: a message sent on one reaches a subscriber on the other; logout on one closes the socket on the other with 4001")
+    func twoGateways() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let a = try await GatewayProcess(data: data)
+        let b = try await GatewayProcess(data: data)
+        let alice = try await a.user("alice")
+        let bob = try await b.user("bob")
+        #expect(try await a.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice).status == 201)
+        #expect(try await b.call("POST", "/api/v1/rooms/kkbox/join", token: bob).status == 200)
+        let code = try await Socket.open(port: b.port, token: bob) { socket in
+            _ = try await socket.expect()
+            try await socket.send(#"{"type":"subscribe","room":"kkbox"}"#)
+            _ = try await socket.expect()
+            let sent = try await a.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"across gateways","id":"x1"}"#, token: alice)
+            #expect(sent.status == 201)
+            let frame = try await socket.expect()
+            let event = try #require(frame["event"] as? [String: Any])
+            #expect(event["body"] as? String == "across gateways" && event["seq"] as? Int == sent.json["seq"] as? Int)
+            #expect(try await a.call("POST", "/api/v1/logout", token: bob).status == 204)
+            while try await socket.next() != nil {}
+        }
+        #expect(code == 4001)
+        #expect(try await a.stop() == 0)
+        #expect(try await b.stop() == 0)
+    }
+
+    @Test("SIGTERM closes every socket with 1001 and the gateway exits 0")
+    func gracefulShutdown() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let gateway = try await GatewayProcess(data: data)
+        let alice = try await gateway.user("alice")
+        let code = try await Socket.open(port: gateway.port, token: alice) { socket in
+            _ = try await socket.expect()
+            gateway.child.signal(SIGTERM)
+            while try await socket.next() != nil {}
+        }
+        #expect(code == 1001)
+        #expect(try await gateway.child.waitForExit(seconds: 30) == 0)
+    }
+
+    @Test("one name registered on two gateways at once: exactly one 201")
+    func concurrentRegistration() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let a = try await GatewayProcess(data: data)
+        let b = try await GatewayProcess(data: data)
+        for round in 0..<5 {
+            async let first = a.call("POST", "/api/v1/register", #"{"name":"carol\#(round)","password":"password-1"}"#)
+            async let second = b.call("POST", "/api/v1/register", #"{"name":"carol\#(round)","password":"password-2"}"#)
+            let statuses = [try await first.status, try await second.status].sorted()
+            #expect(statuses == [201, 409])
+        }
+        _ = try await a.stop()
+        _ = try await b.stop()
+        let store = try Store(configuration: StoreConfiguration(directory: data))
+        #expect(try store.verify().isSound)
+    }
+
+    @Test("SIGKILL a gateway while a client sends; after a restart every acknowledged message is in the history exactly once")
+    func crash() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await GatewayProcess(data: data)
+        let alice = try await first.user("alice")
+        _ = try await first.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+        var acknowledged: Set<Int> = []
+        var index = 0
+        while index < 200 {
+            if index == 30 { first.child.kill() }
+            guard let answer = try? await first.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"m\#(index)","id":"m\#(index)"}"#, token: alice),
+                  answer.status == 201 else { break }
+            acknowledged.insert(index)
+            index += 1
+        }
+        _ = try await first.child.waitForExit()
+        #expect(acknowledged.count >= 30)
+        let second = try await GatewayProcess(data: data)
+        for retry in 0..<40 {
+            let answer = try await second.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"m\#(retry)","id":"m\#(retry)"}"#, token: alice)
+            #expect(answer.status == 201)
+        }
+        let history = try await second.call("GET", "/api/v1/rooms/kkbox/events?limit=500", token: alice)
+        let ids = (history.json["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.count == Set(ids).count)
+        for index in acknowledged { #expect(ids.contains("m\(index)")) }
+        #expect(Set(ids) == Set((0..<max(40, acknowledged.count)).map { "m\($0)" }))
+        #expect(try await second.stop() == 0)
+    }
+}
