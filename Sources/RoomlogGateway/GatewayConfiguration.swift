@@ -18,6 +18,9 @@ public struct GatewayConfiguration: Sendable {
     public var frameBytesMax = 16_384
     /// How many bytes may wait unsent to one WebSocket client before it is closed with 1013.
     public var outboxBytesMax = 256 * 1024
+    /// The kernel send buffer of each WebSocket, in bytes; nil leaves it to the kernel's autotuning (up to
+    /// `net.ipv4.tcp_wmem`). With the outbox, it bounds what one slow reader can hold before 1013.
+    public var socketSendBufferBytes: Int?
     /// The history page size when none is given, in events.
     public var historyPageEventsDefault = 100
     /// The largest history page, in events.

@@ -139,6 +139,37 @@ struct WebSocketTests {
         }
     }
 
+    @Test("a reader that never reads is closed with 1013 while a fast reader in the same room gets everything")
+    func slowReader() async throws {
+        let gateway = try GatewayHarness { $0.outboxBytesMax = 8192; $0.socketSendBufferBytes = 4096; $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let bob = try await client.user("bob")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            let slow = try RawSocket(port: port, token: bob)
+            try slow.send(#"{"type":"subscribe","room":"kkbox"}"#)
+            let body = String(repeating: "b", count: 200)
+            try await Socket.open(port: port, token: alice) { fast in
+                _ = try await fast.expect()
+                try await fast.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                _ = try await fast.expect()
+                let poster = Task {
+                    for index in 0..<600 { try await client.call(.post, "/api/v1/rooms/kkbox/messages", #"{"body":"\#(index) \#(body)"}"#, token: alice) }
+                }
+                var received = 0
+                while received < 600 {
+                    let frame = try await fast.expect()
+                    if frame["type"] as? String == "event" { received += 1 }
+                }
+                #expect(received == 600)
+                try await poster.value
+            }
+            #expect(slow.readToEnd() == 1013)
+        }
+    }
+
     @Test("a message over 16,384 bytes closes the connection with 1009")
     func tooLarge() async throws {
         let gateway = try GatewayHarness()

@@ -94,9 +94,12 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Returns whether it wrote.
     func deliver(_ event: Broadcast) -> Bool {
         guard let context, !closed, let last = subscriptions[event.room], event.roomSeq > last else { return false }
-        guard context.channel.isWritable else {
-            close(code: .init(codeNumber: 1013))
-            return false
+        if !context.channel.isWritable {
+            context.flush()  // writes waiting for the end of the tick count against the outbox too
+            guard context.channel.isWritable else {
+                close(code: .init(codeNumber: 1013))
+                return false
+            }
         }
         subscriptions[event.room] = event.roomSeq
         context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: event.frame)), promise: nil)

@@ -49,6 +49,9 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                         guard case .success(let session)? = Self.admit(head, services) else { throw ChannelError.inappropriateOperationForState }
                         let watermark = WriteBufferWaterMark(low: services.configuration.outboxBytesMax / 2, high: services.configuration.outboxBytesMax)
                         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: watermark)
+                        if let bytes = services.configuration.socketSendBufferBytes {
+                            try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
+                        }
                         let hub = services.hubs.hub(for: channel.eventLoop)
                         try channel.pipeline.syncOperations.addHandler(ChatConnection(session: session, services: services, hub: hub))
                         return .websocket

@@ -1,0 +1,92 @@
+import Foundation
+import Glibc
+
+/// A WebSocket client on a plain blocking socket, for a test that must stop reading: it does the handshake,
+/// sends masked text frames, and later reads whatever the server managed to send.
+final class RawSocket {
+    let descriptor: Int32
+
+    /// Connects to 127.0.0.1:`port` with a small receive buffer and upgrades with `token`; throws on failure.
+    init(port: Int, token: String, receiveBufferBytes: Int32 = 4096) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var size = receiveBufferBytes
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw SocketError(description: "connect failed: \(errno)") }
+        let request = "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        try write(Array(request.utf8))
+        var response: [UInt8] = []
+        while !response.ends(with: [13, 10, 13, 10]) {
+            var byte: UInt8 = 0
+            guard read(descriptor, &byte, 1) == 1 else { throw SocketError(description: "handshake failed") }
+            response.append(byte)
+        }
+        guard String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw SocketError(description: "upgrade refused") }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            guard written > 0 else { throw SocketError(description: "write failed") }
+            offset += written
+        }
+    }
+
+    /// Sends `text` as one masked text frame.
+    func send(_ text: String) throws {
+        let payload = Array(text.utf8)
+        var frame: [UInt8] = [0x81]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else {
+            frame.append(0x80 | 126)
+            frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
+        }
+        let mask: [UInt8] = [1, 2, 3, 4]
+        frame += mask
+        frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        try write(frame)
+    }
+
+    /// Reads until the server closes the connection; returns the close code of its close frame, if it sent one.
+    func readToEnd() -> UInt16? {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+        }
+        var index = 0
+        var code: UInt16?
+        while bytes.count - index >= 2 {
+            let opcode = bytes[index] & 0x0f
+            var length = Int(bytes[index + 1] & 0x7f)
+            var header = 2
+            if length == 126, bytes.count - index >= 4 { length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3]); header = 4 }
+            if length == 127, bytes.count - index >= 10 { length = (2..<10).reduce(0) { $0 << 8 | Int(bytes[index + $1]) }; header = 10 }
+            guard bytes.count - index >= header + length else { break }
+            if opcode == 0x8, length >= 2 { code = UInt16(bytes[index + header]) << 8 | UInt16(bytes[index + header + 1]) }
+            index += header + length
+        }
+        return code
+    }
+}
+
+extension Array where Element == UInt8 {
+    func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
