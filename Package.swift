@@ -46,7 +46,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+            ],
+            resources: [.copy("Resources/index.html")]
         ),
         .target(name: "RoomlogTestSupport", path: "Tests/Support"),
         .executableTarget(

@@ -124,6 +124,9 @@ struct RoomRouteTests {
             let metrics = try await client.call(.get, "/metrics")
             #expect(metrics.status == .ok && metrics.text.contains("roomlog_events_appended_total"))
             #expect(try await client.call(.get, "/no/such/route").errorCode == "not_found")
+            let page = try await client.call(.get, "/")
+            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("<title>Roomlog</title>") && page.text.contains("/api/v1/ws"))
         }
     }
 }
