@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Glibc
 import Testing
 import RoomlogStore
 import RoomlogTestSupport
@@ -24,6 +25,20 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// One HTTP request to this gateway; the status and the JSON body.
+    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: [String: Any]) {
+        try await Endpoint(port: port).call(method, path, body, token: token)
+    }
+
+    func user(_ name: String) async throws -> String {
+        try await Endpoint(port: port).user(name)
+    }
+}
+
+/// Plain HTTP to 127.0.0.1:`port` (a gateway or the proxy).
+struct Endpoint {
+    let port: Int
+
+    /// One HTTP request; the status and the JSON body.
     func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
@@ -131,5 +146,93 @@ struct GatewayProcessTests {
         for index in acknowledged { #expect(ids.contains("m\(index)")) }
         #expect(Set(ids) == Set((0..<max(40, acknowledged.count)).map { "m\($0)" }))
         #expect(try await second.stop() == 0)
+    }
+}
+
+/// A real nginx in front of gateways, from the repository's template.
+final class ProxyProcess: @unchecked Sendable {
+    let child: ChildProcess
+    let port: Int
+    let prefix: String
+
+    init(upstreams: [Int]) async throws {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let nginx else { throw SocketError(description: "nginx is not installed (Tools/setup.sh installs it)") }
+        prefix = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let template = try String(contentsOf: root.appendingPathComponent("Tools/nginx/roomlog.conf.template"), encoding: .utf8)
+        let configuration = template
+            .replacingOccurrences(of: "@PREFIX@", with: prefix)
+            .replacingOccurrences(of: "@LISTEN@", with: "127.0.0.1:\(port)")
+            .replacingOccurrences(of: "@UPSTREAMS@", with: upstreams.map { "server 127.0.0.1:\($0) max_fails=1 fail_timeout=2s;" }.joined(separator: " "))
+        try configuration.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+        child = try ChildProcess(nginx, ["-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"])
+        let deadline = Date().addingTimeInterval(15)
+        while (try? await Endpoint(port: port).raw("/nginx-health")) != 200 {
+            guard Date() < deadline, child.process.isRunning else { throw SocketError(description: "nginx did not start: \(child.standardError)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func stop() async throws {
+        child.signal(SIGTERM)
+        _ = try await child.waitForExit(seconds: 15)
+        try? FileManager.default.removeItem(atPath: prefix)
+    }
+
+    /// A port that was free a moment ago.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw SocketError(description: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension Endpoint {
+    /// The status of a GET.
+    func raw(_ path: String) async throws -> Int {
+        let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+}
+
+@Suite("Gateways behind nginx", .serialized)
+struct ProxyTests {
+    @Test("through a real nginx: register, log in, a WebSocket and messages pass across two gateways")
+    func throughNginx() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let a = try await GatewayProcess(data: data)
+        let b = try await GatewayProcess(data: data)
+        let proxy = try await ProxyProcess(upstreams: [a.port, b.port])
+        let front = Endpoint(port: proxy.port)
+        let alice = try await front.user("alice")
+        let bob = try await front.user("bob")
+        #expect(try await front.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice).status == 201)
+        #expect(try await front.call("POST", "/api/v1/rooms/kkbox/join", token: bob).status == 200)
+        try await Socket.open(port: proxy.port, token: bob) { socket in
+            _ = try await socket.expect()
+            try await socket.send(#"{"type":"subscribe","room":"kkbox"}"#)
+            _ = try await socket.expect()
+            for index in 0..<20 {
+                let sent = try await front.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"via nginx \#(index)"}"#, token: alice)
+                #expect(sent.status == 201)
+                let event = try await socket.expect()["event"] as? [String: Any]
+                #expect(event?["body"] as? String == "via nginx \(index)" && event?["seq"] as? Int == sent.json["seq"] as? Int)
+            }
+        }
+        try await proxy.stop()
+        _ = try await a.stop()
+        _ = try await b.stop()
     }
 }

@@ -39,9 +39,10 @@ public final class ChildProcess: @unchecked Sendable {
         try self.init(product, arguments, standardInput: nil)
     }
 
-    /// Starts the built product with `arguments`, its standard input read from `standardInput` (a file) if given.
+    /// Starts the built product (or, for an absolute path, that executable) with `arguments`, its standard input
+    /// read from `standardInput` (a file) if given.
     public init(_ product: String, _ arguments: [String], standardInput: String?, environment: [String: String]? = nil) throws {
-        let url = Self.productsDirectory.appendingPathComponent(product)
+        let url = product.hasPrefix("/") ? URL(fileURLWithPath: product) : Self.productsDirectory.appendingPathComponent(product)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw Failure(description: "\(url.path) is not built: run `swift build --build-tests` first (Tools/test.sh does)")
         }
