@@ -7,7 +7,11 @@ import RoomlogCore
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
+    let metrics: GatewayMetrics
+
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        defer { metrics.requestDuration.record(ContinuousClock.now - started) }
         do {
             return try await next(request, context)
         } catch let error as APIError {

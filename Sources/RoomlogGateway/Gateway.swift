@@ -12,7 +12,7 @@ public enum Gateway {
     /// The router with every route of the HTTP API.
     public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(metrics: services.metrics))
         AccountRoutes(services: services).add(to: router)
         RoomRoutes(services: services).add(to: router)
         HealthRoutes(services: services).add(to: router)

@@ -20,8 +20,10 @@ public final class GatewayServices: Sendable {
     let sendLimiter: SendLimiter
     /// The tail's position, for readiness.
     public let tailPosition: TailPosition
+    /// Counters, gauges and histograms for `/metrics`.
+    public let metrics: GatewayMetrics
     /// Every event loop's WebSocket connections.
-    let hubs = Hubs()
+    let hubs: Hubs
 
     /// Services over `store` and `writer`; throws `GatewayConfigurationError` or `AuthConfigurationError`.
     public init(store: Store, writer: LogWriter, configuration: GatewayConfiguration, auth: AuthConfiguration = AuthConfiguration(),
@@ -36,6 +38,13 @@ public final class GatewayServices: Sendable {
                                     keysMax: configuration.loginLimiterKeysMax)
         sendLimiter = SendLimiter(perSecond: configuration.sendsPerSecond, burst: configuration.sendBurstMessages)
         tailPosition = TailPosition()
+        let metrics = GatewayMetrics()
+        self.metrics = metrics
+        hubs = Hubs(metrics: metrics)
+        writer.observeCommits { report in
+            metrics.eventsAppended.increment(by: Int64(report.events))
+            metrics.commitBatchCommands.record(Double(report.commands))
+        }
     }
 
     /// The session of the request's bearer token or `roomlog_session` cookie; throws `APIError.unauthorized`.

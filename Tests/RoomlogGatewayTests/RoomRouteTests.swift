@@ -121,8 +121,14 @@ struct RoomRouteTests {
         try await gateway.run { client in
             #expect(try await client.call(.get, "/healthz").status == .ok)
             #expect(try await client.call(.get, "/readyz").status == .ok)
+            try await client.call(.post, "/api/v1/register", #"{"name":"alice","password":"correct horse"}"#)
             let metrics = try await client.call(.get, "/metrics")
-            #expect(metrics.status == .ok && metrics.text.contains("roomlog_events_appended_total"))
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("roomlog_events_appended_total 1"))
+            for name in ["roomlog_websocket_connections", "roomlog_subscriptions", "roomlog_commit_batch_commands_bucket", "roomlog_deliveries_total",
+                         "roomlog_outbox_overflows_total", "roomlog_tail_lag_events", "roomlog_tail_lag_seconds", "roomlog_http_request_duration_seconds_bucket"] {
+                #expect(metrics.text.contains(name), "\(name)")
+            }
             #expect(try await client.call(.get, "/no/such/route").errorCode == "not_found")
             let page = try await client.call(.get, "/")
             #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)

@@ -40,19 +40,6 @@ struct HealthRoutes {
     }
 
     func metrics() -> Response {
-        let statistics = services.writer.statistics
-        let text = """
-            # HELP roomlog_events_appended_total Events this process appended.
-            # TYPE roomlog_events_appended_total counter
-            roomlog_events_appended_total \(statistics.events)
-            # HELP roomlog_commits_total Write transactions this process committed.
-            # TYPE roomlog_commits_total counter
-            roomlog_commits_total \(statistics.commits)
-            # HELP roomlog_tail_seq The last seq this process's tail has read.
-            # TYPE roomlog_tail_seq gauge
-            roomlog_tail_seq \(services.tailPosition.current.seq)
-
-            """
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: services.metrics.text)))
+}
 }

@@ -18,9 +18,12 @@ struct BroadcastService: Service {
         try await cancelWhenGracefulShutdown {
             for try await batch in try services.store.tail(from: start + 1) {
                 publish(batch)
-                if let last = batch.last, batch.count < services.store.configuration.tailBatchEventsMax {
-                    services.tailPosition.caughtUp(to: last.seq, at: services.clock().milliseconds)
-                }
+                guard let last = batch.last else { continue }
+                let now = services.clock().milliseconds
+                let behind = (try? services.store.head()).map { $0 > last.seq ? $0 - last.seq : 0 } ?? 0
+                services.metrics.tailLagEvents.set(to: Double(behind))
+                services.metrics.tailLagSeconds.set(to: behind == 0 ? 0 : Double(max(0, now - last.at.milliseconds)) / 1000)
+                if behind == 0 || batch.count < services.store.configuration.tailBatchEventsMax { services.tailPosition.caughtUp(to: last.seq, at: now) }
             }
         }
         let closes = services.hubs.all.map { hub in hub.loop.flatSubmit { hub.closeAll(code: .goingAway) } }

@@ -97,6 +97,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         if !context.channel.isWritable {
             context.flush()  // writes waiting for the end of the tick count against the outbox too
             guard context.channel.isWritable else {
+                services.metrics.outboxOverflows.increment()
                 close(code: .init(codeNumber: 1013))
                 return false
             }

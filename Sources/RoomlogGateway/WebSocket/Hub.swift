@@ -11,18 +11,23 @@ final class Hub: @unchecked Sendable {
     private var dirty: [ObjectIdentifier: ChatConnection] = [:]
     private var flushScheduled = false
 
-    init(loop: any EventLoop) {
+    init(loop: any EventLoop, metrics: GatewayMetrics) {
         self.loop = loop
+        self.metrics = metrics
     }
+
+    let metrics: GatewayMetrics
 
     func add(_ connection: ChatConnection) {
         loop.preconditionInEventLoop()
+        metrics.connections.increment()
         sessions[connection.session.id, default: [:]][ObjectIdentifier(connection)] = connection
     }
 
     func remove(_ connection: ChatConnection) {
         loop.preconditionInEventLoop()
         let id = ObjectIdentifier(connection)
+        metrics.connections.decrement()
         sessions[connection.session.id]?[id] = nil
         if sessions[connection.session.id]?.isEmpty == true { sessions[connection.session.id] = nil }
         for room in connection.subscribedRooms { unsubscribe(connection, from: room) }
@@ -30,21 +35,26 @@ final class Hub: @unchecked Sendable {
     }
 
     func subscribe(_ connection: ChatConnection, to room: String) {
-        rooms[room, default: [:]][ObjectIdentifier(connection)] = connection
+        if rooms[room, default: [:]].updateValue(connection, forKey: ObjectIdentifier(connection)) == nil { metrics.subscriptions.increment() }
     }
 
     func unsubscribe(_ connection: ChatConnection, from room: String) {
-        rooms[room]?[ObjectIdentifier(connection)] = nil
+        if rooms[room]?.removeValue(forKey: ObjectIdentifier(connection)) != nil { metrics.subscriptions.decrement() }
         if rooms[room]?.isEmpty == true { rooms[room] = nil }
     }
 
     /// Writes each room event's shared frame to the room's subscribers here, and flushes once this tick.
     func deliver(_ events: [Broadcast]) {
         loop.preconditionInEventLoop()
+        var written = 0
         for event in events {
             guard let subscribers = rooms[event.room] else { continue }
-            for (id, connection) in subscribers where connection.deliver(event) { dirty[id] = connection }
+            for (id, connection) in subscribers where connection.deliver(event) {
+                dirty[id] = connection
+                written += 1
+            }
         }
+        if written > 0 { metrics.deliveries.increment(by: Int64(written)) }
         scheduleFlush()
     }
 
@@ -89,11 +99,16 @@ struct Broadcast: Sendable {
 /// Every event loop's hub, made on first use.
 final class Hubs: Sendable {
     private let hubs = Mutex<[ObjectIdentifier: Hub]>([:])
+    let metrics: GatewayMetrics
+
+    init(metrics: GatewayMetrics) {
+        self.metrics = metrics
+    }
 
     func hub(for loop: any EventLoop) -> Hub {
         hubs.withLock { hubs in
             if let hub = hubs[ObjectIdentifier(loop)] { return hub }
-            let hub = Hub(loop: loop)
+            let hub = Hub(loop: loop, metrics: metrics)
             hubs[ObjectIdentifier(loop)] = hub
             return hub
         }
