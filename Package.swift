@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "roomlog", targets: ["roomlog"]),
         .executable(name: "roomlog-bench", targets: ["RoomlogBench"]),
+        .executable(name: "roomlog-load", targets: ["RoomlogLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -67,6 +68,16 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Tools/Bench"
+        ),
+        .executableTarget(
+            name: "RoomlogLoad",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/Load"
         ),
         .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTestSupport"]),

@@ -10,7 +10,7 @@ import RoomlogStore
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a gateway (HTTP API) on the log; several may run on one directory at once.",
-        discussion: "Every flag can also be set with an environment variable: ROOMLOG_DATA, ROOMLOG_PORT, ROOMLOG_HOST, ROOMLOG_SENDS_PER_SECOND, ROOMLOG_SEND_BURST, ROOMLOG_BCRYPT_COST.")
+        discussion: "Every flag can also be set with an environment variable: ROOMLOG_DATA, ROOMLOG_PORT, ROOMLOG_HOST, ROOMLOG_SENDS_PER_SECOND, ROOMLOG_SEND_BURST, ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE, ROOMLOG_BCRYPT_COST.")
 
     @Option(help: "The data directory.") var data = ProcessInfo.processInfo.environment["ROOMLOG_DATA"] ?? "data/db"
     @Option(help: "The port (0 picks a free one).") var port = Int(ProcessInfo.processInfo.environment["ROOMLOG_PORT"] ?? "") ?? 8080
@@ -20,6 +20,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure (behind a TLS proxy).") var secureCookies = false
     @Option(help: "Messages a session may send per second.") var sendsPerSecond = Double(ProcessInfo.processInfo.environment["ROOMLOG_SENDS_PER_SECOND"] ?? "") ?? 20
     @Option(help: "Messages a session may send in a burst.") var sendBurst = Double(ProcessInfo.processInfo.environment["ROOMLOG_SEND_BURST"] ?? "") ?? 40
+    @Option(help: "Login attempts allowed per user name, and per client address, per minute.") var loginAttemptsPerMinute = Int(ProcessInfo.processInfo.environment["ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE"] ?? "") ?? 10
     @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = UInt8(ProcessInfo.processInfo.environment["ROOMLOG_BCRYPT_COST"] ?? "") ?? 12
 
     func run() async throws {
@@ -31,6 +32,7 @@ struct Serve: AsyncParsableCommand {
         gateway.secureCookies = secureCookies
         gateway.sendsPerSecond = sendsPerSecond
         gateway.sendBurstMessages = sendBurst
+        gateway.loginAttemptsMax = loginAttemptsPerMinute
         var auth = AuthConfiguration()
         auth.bcryptCost = bcryptCost
         var logger = Logger(label: "roomlog")
