@@ -69,11 +69,16 @@ final class Tally: @unchecked Sendable {
     private(set) var deliveries = 0
     private(set) var gaps = 0
     private(set) var repeats = 0
+    private var first: UInt64?
+    private var last: UInt64 = 0
 
     func record(latencyMicroseconds: UInt64, count: Int = 1) {
+        let now = monotonicMicroseconds()
         lock.withLock {
             _ = histogram.record(max(1, latencyMicroseconds))
             deliveries += count
+            if first == nil { first = now - min(now, latencyMicroseconds) }
+            last = now
         }
     }
 
@@ -82,7 +87,9 @@ final class Tally: @unchecked Sendable {
     func report(seconds: Double, serverPid: Int32?) {
         lock.withLock {
             func ms(_ p: Double) -> String { String(format: "%.2f", Double(histogram.valueAtPercentile(p)) / 1000) }
-            print(String(format: "deliveries: %d in %.1f s = %.0f/s", deliveries, seconds, Double(deliveries) / seconds))
+            let elapsed = Double(last - (first ?? last)) / 1_000_000
+            print(String(format: "deliveries: %d between the first send and the last delivery, %.2f s = %.0f/s (sending lasted %.1f s)",
+                         deliveries, elapsed, Double(deliveries) / max(elapsed, 0.001), seconds))
             print("latency ms: p50 \(ms(50)) p99 \(ms(99)) p99.9 \(ms(99.9)) max \(String(format: "%.2f", Double(histogram.max) / 1000))")
             print("loss (gaps): \(gaps), repeats or out of order: \(repeats)")
             if let serverPid, let status = try? String(contentsOfFile: "/proc/\(serverPid)/status", encoding: .utf8) {
