@@ -63,6 +63,15 @@ struct GatewayHarness {
             }
         }
 
+        /// Registers and logs in `owner` and `members`, has the owner create `room` and the members join it;
+        /// returns the tokens, the owner's first.
+        func room(_ room: String, owner: String, members: [String]) async throws -> [String] {
+            let tokens = [try await user(owner)] + (try await members.asyncMap { try await user($0) })
+            try await call(.post, "/api/v1/rooms", #"{"name":"\#(room)"}"#, token: tokens[0])
+            for token in tokens.dropFirst() { try await call(.post, "/api/v1/rooms/\(room)/join", token: token) }
+            return tokens
+        }
+
         /// Registers and logs in `name`; returns the token.
         func user(_ name: String) async throws -> String {
             try await call(.post, "/api/v1/register", #"{"name":"\#(name)","password":"password-of-\#(name)"}"#)
@@ -82,5 +91,14 @@ extension GatewayHarness {
             let port = try #require(client.port)
             try await body(Client(client: client), port)
         }
+    }
+}
+
+extension Array {
+    /// `transform` applied to each element in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

@@ -51,10 +51,8 @@ struct WebSocketTests {
         let gateway = try GatewayHarness { $0.sendBurstMessages = 500; $0.sendsPerSecond = 1000 }
         defer { gateway.close() }
         try await gateway.runLive { client, port in
-            let alice = try await client.user("alice")
-            let bob = try await client.user("bob")
-            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
-            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            let (alice, bob) = (tokens[0], tokens[1])
             try await Socket.open(port: port, token: bob) { b in
                 _ = try await b.expect()
                 try await b.send(#"{"type":"subscribe","room":"kkbox"}"#)
@@ -144,10 +142,8 @@ struct WebSocketTests {
         let gateway = try GatewayHarness { $0.outboxBytesMax = 8192; $0.socketSendBufferBytes = 4096; $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }
         defer { gateway.close() }
         try await gateway.runLive { client, port in
-            let alice = try await client.user("alice")
-            let bob = try await client.user("bob")
-            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
-            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            let (alice, bob) = (tokens[0], tokens[1])
             let slow = try RawSocket(port: port, token: bob)
             try slow.send(#"{"type":"subscribe","room":"kkbox"}"#)
             let body = String(repeating: "b", count: 200)
@@ -190,10 +186,8 @@ struct WebSocketTests {
         let gateway = try GatewayHarness { $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }
         defer { gateway.close() }
         try await gateway.runLive { client, port in
-            let alice = try await client.user("alice")
-            let bob = try await client.user("bob")
-            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
-            try await client.call(.post, "/api/v1/rooms/kkbox/join", token: bob)
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            let (alice, bob) = (tokens[0], tokens[1])
             for index in 0..<50 { try await client.call(.post, "/api/v1/rooms/kkbox/messages", #"{"body":"missed \#(index)"}"#, token: alice) }
             try await Socket.open(port: port, token: alice) { a in
                 _ = try await a.expect()

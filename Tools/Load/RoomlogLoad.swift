@@ -105,14 +105,19 @@ func monotonicMicroseconds() -> UInt64 {
     return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1000
 }
 
-/// A subscriber: connects, subscribes to `room`, and checks each event until `expected` arrived or `deadline`.
-func subscriber(port: Int, token: String, room: String, expected: Int, tally: Tally, ready: @escaping @Sendable () -> Void, deadline: Date) async throws {
+/// Runs `body` on one WebSocket to the gateway, authenticated with `token`.
+func connect(port: Int, token: String, _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void) async throws {
     var logger = Logger(label: "roomlog-load")
     logger.logLevel = .error
     _ = try await WebSocketClient.connect(
         url: "ws://127.0.0.1:\(port)/api/v1/ws",
         configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger
-    ) { inbound, outbound, _ in
+    ) { inbound, outbound, _ in try await body(inbound, outbound) }
+}
+
+/// A subscriber: connects, subscribes to `room`, and checks each event until `expected` arrived or `deadline`.
+func subscriber(port: Int, token: String, room: String, expected: Int, tally: Tally, ready: @escaping @Sendable () -> Void, deadline: Date) async throws {
+    try await connect(port: port, token: token) { inbound, outbound in
         try await outbound.write(.text(#"{"type":"subscribe","room":"\#(room)"}"#))
         var last: Int?
         var received = 0
@@ -134,12 +139,7 @@ func subscriber(port: Int, token: String, room: String, expected: Int, tally: Ta
 
 /// A sender at `rate` messages per second into `room` for `seconds`; bodies carry the send time.
 func sender(port: Int, token: String, room: String, rate: Double, count: Int, name: String) async throws {
-    var logger = Logger(label: "roomlog-load")
-    logger.logLevel = .error
-    _ = try await WebSocketClient.connect(
-        url: "ws://127.0.0.1:\(port)/api/v1/ws",
-        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger
-    ) { inbound, outbound, _ in
+    try await connect(port: port, token: token) { inbound, outbound in
         let start = ContinuousClock.now
         let acks = Task { for try await _ in inbound.messages(maxSize: 1 << 20) {} }
         for index in 0..<count {
