@@ -127,9 +127,12 @@ public enum FlatJSON {
                 sawLoneSurrogate = false
                 let text = try string()
                 return sawLoneSurrogate ? .invalidText : .string(text)
-            case UInt8(ascii: "0")...UInt8(ascii: "9") where !lenient: return .integer(try integer())
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-") where lenient: return try number()
-            case UInt8(ascii: "["), UInt8(ascii: "{") where lenient:
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return lenient ? try number() : .integer(try integer())
+            case UInt8(ascii: "-") where lenient:
+                return try number()
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                guard lenient else { throw fail("a string, a non-negative integer, true, false or null") }
                 try skipNested(depth: 0)
                 return .opaque
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)

@@ -41,10 +41,11 @@ struct BroadcastService: Service {
             }
         }
         guard !broadcasts.isEmpty || !closedSessions.isEmpty else { return }
+        let (events, sessions) = (broadcasts, closedSessions)
         for hub in services.hubs.all {
             hub.loop.execute {
-                if !broadcasts.isEmpty { hub.deliver(broadcasts) }
-                for session in closedSessions { hub.close(session: session, code: .init(codeNumber: 4001)) }
+                if !events.isEmpty { hub.deliver(events) }
+                for session in sessions { hub.close(session: session, code: .init(codeNumber: 4001)) }
             }
         }
     }

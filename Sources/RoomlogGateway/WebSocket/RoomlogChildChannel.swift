@@ -47,7 +47,7 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         guard case .success(let session)? = Self.admit(head, services) else { throw ChannelError.inappropriateOperationForState }
-                        let watermark = WriteBufferWaterMark(low: services.configuration.outboxBytesMax / 2, high: services.configuration.outboxBytesMax)
+                        let watermark = ChannelOptions.Types.WriteBufferWaterMark(low: services.configuration.outboxBytesMax / 2, high: services.configuration.outboxBytesMax)
                         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: watermark)
                         if let bytes = services.configuration.socketSendBufferBytes {
                             try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
