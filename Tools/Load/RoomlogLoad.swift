@@ -15,7 +15,7 @@ struct RoomlogLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog-load",
         abstract: "Load a running Roomlog gateway over WebSockets (run it with --bcrypt-cost 4 --login-attempts-per-minute 100000 --allowed-origin ws://127.0.0.1 and a high --sends-per-second; the WebSocket client library sends Origin ws://HOST).",
-        subcommands: [FanOut.self, ManyRooms.self])
+        subcommands: [FanOut.self, ManyRooms.self, Idle.self])
 }
 
 struct LoadOptions: ParsableArguments {
@@ -241,5 +241,45 @@ struct ManyRooms: AsyncParsableCommand {
         }
         tally.report(seconds: options.seconds, serverPid: options.serverPid)
         if tally.deliveries != expected * rooms * members { print("expected \(expected * rooms * members) deliveries") }
+    }
+}
+
+/// The server's resident memory in kilobytes, from /proc.
+func residentKilobytes(_ pid: Int32) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS") }
+    return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+}
+
+/// Many idle authenticated WebSockets (one session), to measure the gateway's memory per connection.
+struct Idle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hold N idle WebSockets open and report the server's RSS per connection.")
+    @OptionGroup var options: LoadOptions
+    @Option(help: "Connections to open.") var connections = 10_000
+
+    func run() async throws {
+        guard let pid = options.serverPid, let before = residentKilobytes(pid) else { throw ValidationError("give --server-pid") }
+        let token = try await Gateway(port: options.port).user("\(options.prefix)-idle")
+        let ready = Countdown(connections)
+        let release = Countdown(1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    try await connect(port: options.port, token: token) { inbound, outbound in
+                        var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
+                        _ = try await messages.next()  // hello
+                        ready.done()
+                        while !release.finished { try await Task.sleep(for: .milliseconds(200)) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                }
+            }
+            try await ready.wait(seconds: 300)
+            try await Task.sleep(for: .seconds(2))
+            let after = residentKilobytes(pid) ?? before
+            print("\(connections) idle authenticated WebSockets: server RSS \(before) kB before, \(after) kB with them open = \(String(format: "%.1f", Double(after - before) / Double(connections))) kB per connection")
+            release.done()
+            try await group.waitForAll()
+        }
     }
 }
