@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "RoomlogGateway",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +87,7 @@ let package = Package(
                 "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogGateway", "RoomlogTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "WSCompression", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]

@@ -7,7 +7,10 @@ final class RawSocket {
     let descriptor: Int32
 
     /// Connects to 127.0.0.1:`port` with a small receive buffer and upgrades with `token`; throws on failure.
-    init(port: Int, token: String, receiveBufferBytes: Int32 = 4096) throws {
+    /// The server's answer to the upgrade.
+    private(set) var handshake = ""
+
+    init(port: Int, token: String, receiveBufferBytes: Int32 = 4096, extraHeaders: String = "") throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var size = receiveBufferBytes
         setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -22,7 +25,7 @@ final class RawSocket {
         }
         guard connected == 0 else { throw SocketError(description: "connect failed: \(errno)") }
         let request = "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\(extraHeaders)\r\n"
         try write(Array(request.utf8))
         var response: [UInt8] = []
         while !response.ends(with: [13, 10, 13, 10]) {
@@ -30,7 +33,8 @@ final class RawSocket {
             guard read(descriptor, &byte, 1) == 1 else { throw SocketError(description: "handshake failed") }
             response.append(byte)
         }
-        guard String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw SocketError(description: "upgrade refused") }
+        handshake = String(decoding: response, as: UTF8.self)
+        guard handshake.hasPrefix("HTTP/1.1 101") else { throw SocketError(description: "upgrade refused") }
     }
 
     deinit {

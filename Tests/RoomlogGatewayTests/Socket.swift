@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import WSClient
+import WSCompression
 
 /// One WebSocket client connection driven by a test: send frames, read the server's frames as JSON.
 final class Socket: @unchecked Sendable {
@@ -35,12 +36,14 @@ final class Socket: @unchecked Sendable {
 
     /// Connects to the gateway at `port` with `token`, runs `body`, and returns the close code the server sent.
     @discardableResult
-    static func open(port: Int, token: String?, headers extra: HTTPFields = [:], _ body: @escaping @Sendable (Socket) async throws -> Void) async throws -> UInt16? {
+    static func open(port: Int, token: String?, headers extra: HTTPFields = [:], deflate: Bool = false,
+                     _ body: @escaping @Sendable (Socket) async throws -> Void) async throws -> UInt16? {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var logger = Logger(label: "roomlog-test-socket")
         logger.logLevel = ProcessInfo.processInfo.environment["ROOMLOG_TEST_TRACE"] == nil ? .warning : .trace
-        let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws", configuration: .init(additionalHeaders: headers), logger: logger) { inbound, outbound, _ in
+        let configuration = WebSocketClientConfiguration(additionalHeaders: headers, extensions: deflate ? [.perMessageDeflate()] : [])
+        let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws", configuration: configuration, logger: logger) { inbound, outbound, _ in
             try await body(Socket(outbound, inbound))
         }
         if case .unknown(let code)? = close?.closeCode { return code }

@@ -166,6 +166,53 @@ struct WebSocketTests {
         }
     }
 
+    @Test("permessage-deflate: negotiated without context takeover; compressed clients and plain ones get the same events")
+    func deflate() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob", "carol"])
+            let raw = try RawSocket(port: port, token: tokens[2], extraHeaders: "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")
+            #expect(raw.handshake.lowercased().contains("sec-websocket-extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover"))
+            let body = String(repeating: "compress me ", count: 40)
+            try await Socket.open(port: port, token: tokens[1]) { plain in
+                _ = try await plain.expect()
+                try await plain.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                _ = try await plain.expect()
+                try await Socket.open(port: port, token: tokens[0], deflate: true) { compressed in
+                    let hello = try await compressed.expect()
+                    #expect(hello["type"] as? String == "hello")
+                    try await compressed.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                    _ = try await compressed.expect()
+                    try await compressed.send(#"{"type":"send","room":"kkbox","body":"\#(body)","id":"z1"}"#)
+                    var bodies: [String] = []
+                    for _ in 0..<2 {
+                        let frame = try await compressed.expect()
+                        if let event = frame["event"] as? [String: Any] { bodies.append(event["body"] as? String ?? "") }
+                    }
+                    #expect(bodies == [body])
+                }
+                let event = try await plain.expect()["event"] as? [String: Any]
+                #expect(event?["body"] as? String == body)
+            }
+        }
+    }
+
+    @Test("a compressed message over 16,384 bytes once inflated closes the connection with 1009")
+    func deflateTooLarge() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            let code = try await Socket.open(port: port, token: alice, deflate: true) { socket in
+                _ = try await socket.expect()
+                try await socket.send(#"{"type":"send","room":"x","id":"big","body":""# + String(repeating: "x", count: 20_000) + #""}"#)
+                while try await socket.next() != nil {}
+            }
+            #expect(code == 1009)
+        }
+    }
+
     @Test("a message over 16,384 bytes closes the connection with 1009")
     func tooLarge() async throws {
         let gateway = try GatewayHarness()

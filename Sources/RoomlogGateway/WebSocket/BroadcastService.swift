@@ -13,11 +13,12 @@ struct BroadcastService: Service {
     let logger: Logger
 
     func run() async throws {
+        let deflater = Deflater()
         let start = try services.store.head()
         services.tailPosition.caughtUp(to: start, at: services.clock().milliseconds)
         try await cancelWhenGracefulShutdown {
             for try await batch in try services.store.tail(from: start + 1) {
-                publish(batch)
+                publish(batch, deflater)
                 guard let last = batch.last else { continue }
                 let now = services.clock().milliseconds
                 let behind = (try? services.store.head()).map { $0 > last.seq ? $0 - last.seq : 0 } ?? 0
@@ -30,12 +31,14 @@ struct BroadcastService: Service {
         for close in closes { try? await close.get() }
     }
 
-    func publish(_ batch: [Event]) {
+    func publish(_ batch: [Event], _ deflater: Deflater) {
         var broadcasts: [Broadcast] = []
         var closedSessions: [String] = []
         for event in batch {
             if let room = event.room {
-                broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: ByteBuffer(bytes: EventFrames.event(event))))
+                let json = EventFrames.event(event)
+                let compressed = json.count >= PerMessageDeflate.compressBytesMin ? ByteBuffer(bytes: deflater.compress(json)) : nil
+                broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: ByteBuffer(bytes: json), compressed: compressed))
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)
             }

@@ -12,17 +12,21 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     let session: Session
     let services: GatewayServices
     let hub: Hub
+    /// Whether permessage-deflate was negotiated.
+    let deflate: Bool
     private var context: ChannelHandlerContext?
     private var message = ByteBuffer()
     private var messageOpcode: WebSocketOpcode?
+    private var messageCompressed = false
     private var closed = false
     /// For each subscribed room, the last `roomSeq` written to this client.
     private var subscriptions: [String: UInt64] = [:]
 
-    init(session: Session, services: GatewayServices, hub: Hub) {
+    init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool) {
         self.session = session
         self.services = services
         self.hub = hub
+        self.deflate = deflate
     }
 
     var subscribedRooms: [String] { Array(subscriptions.keys) }
@@ -66,8 +70,9 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Reassembles a message; one over the limit closes the connection with 1009 and no error frame.
     private func receive(_ frame: WebSocketFrame) {
         if frame.opcode != .continuation {
-            guard messageOpcode == nil else { close(code: .protocolError); return }
+            guard messageOpcode == nil, !frame.rsv1 || deflate else { close(code: .protocolError); return }
             messageOpcode = frame.opcode
+            messageCompressed = frame.rsv1
             message.clear()
         } else if messageOpcode == nil {
             close(code: .protocolError)
@@ -78,7 +83,14 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         message.writeBuffer(&data)
         guard frame.fin else { return }
         messageOpcode = nil
-        handle(Array(message.readableBytesView))
+        guard messageCompressed else { return handle(Array(message.readableBytesView)) }
+        do {
+            handle(try hub.inflater.decompress(Array(message.readableBytesView), bytesMax: services.configuration.frameBytesMax))
+        } catch .tooLarge {
+            close(code: .messageTooLarge)
+        } catch {
+            close(code: .protocolError)
+        }
     }
 
     // MARK: Writing
@@ -86,7 +98,13 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Writes a JSON object as a text frame and flushes at the end of the loop tick.
     func send(_ json: [UInt8]) {
         guard let context, !closed else { return }
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: json))), promise: nil)
+        let frame: WebSocketFrame
+        if deflate, json.count >= PerMessageDeflate.compressBytesMin {
+            frame = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: context.channel.allocator.buffer(bytes: hub.deflater.compress(json)))
+        } else {
+            frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: json))
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
         hub.wrote(self)
     }
 
@@ -103,7 +121,10 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         subscriptions[event.room] = event.roomSeq
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: event.frame)), promise: nil)
+        let frame = deflate && event.compressed != nil
+            ? WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: event.compressed!)
+            : WebSocketFrame(fin: true, opcode: .text, data: event.frame)
+        context.write(wrapOutboundOut(frame), promise: nil)
         return true
     }
 

@@ -10,6 +10,9 @@ final class Hub: @unchecked Sendable {
     private var sessions: [String: [ObjectIdentifier: ChatConnection]] = [:]
     private var dirty: [ObjectIdentifier: ChatConnection] = [:]
     private var flushScheduled = false
+    /// This loop's compressor and decompressor for permessage-deflate connections (no context takeover: shared).
+    private(set) lazy var deflater = Deflater()
+    private(set) lazy var inflater = Inflater()
 
     init(loop: any EventLoop, metrics: GatewayMetrics) {
         self.loop = loop
@@ -89,11 +92,13 @@ final class Hub: @unchecked Sendable {
     }
 }
 
-/// One room event as every subscriber gets it: its room, its `roomSeq`, and the frame's JSON, encoded once.
+/// One room event as every subscriber gets it: its room, its `roomSeq`, and the frame's JSON, encoded once, plain
+/// and compressed (for permessage-deflate connections).
 struct Broadcast: Sendable {
     let room: String
     let roomSeq: UInt64
     let frame: ByteBuffer
+    let compressed: ByteBuffer?
 }
 
 /// Every event loop's hub, made on first use.

@@ -37,7 +37,10 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: services.configuration.frameBytesMax,
                 shouldUpgrade: { channel, head in
                     switch Self.admit(head, services) {
-                    case .success?: return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                    case .success?:
+                        var headers = HTTPHeaders()
+                        if Self.deflateOffered(head) { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.responseHeader) }
+                        return channel.eventLoop.makeSucceededFuture(headers)
                     case .failure(let error)?:
                         refusal.value = error
                         return channel.eventLoop.makeSucceededFuture(nil)
@@ -53,7 +56,8 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                             try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
                         }
                         let hub = services.hubs.hub(for: channel.eventLoop)
-                        try channel.pipeline.syncOperations.addHandler(ChatConnection(session: session, services: services, hub: hub))
+                        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: Self.deflateOffered(head))
+                        try channel.pipeline.syncOperations.addHandler(connection)
                         return .websocket
                     }
                 }
@@ -93,6 +97,11 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
     static func admit(_ head: HTTPRequestHead, _ services: GatewayServices) -> Result<Session, APIError>? {
         guard head.uri == "/api/v1/ws" || head.uri.hasPrefix("/api/v1/ws?") else { return nil }
         return WebSocketAdmission.check(services, header: { head.headers.first(name: $0) })
+    }
+
+    /// Whether the client offers permessage-deflate (which is then always accepted).
+    static func deflateOffered(_ head: HTTPRequestHead) -> Bool {
+        PerMessageDeflate.offered(in: head.headers[canonicalForm: "sec-websocket-extensions"].joined(separator: ","))
     }
 
     /// Answers a refused upgrade with its HTTP error, never a WebSocket close, and closes the connection.
