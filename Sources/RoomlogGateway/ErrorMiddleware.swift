@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import RoomlogCore
+import RoomlogStore
 
 /// Turns every error a route throws into the protocol's JSON error answer; nothing reaches the client as a 500
 /// with an unexplained body, and unexpected errors are logged.
@@ -18,6 +19,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return error.response
         } catch let error as RoomlogError {
             return APIError(error).response
+        } catch let error as StoreError where error == .writerQueueFull || error == .writerStopped {
+            return APIError(.serviceUnavailable, "unavailable", "\(error); retry with the same message id").response
         } catch let error as HTTPError {
             switch error.status {
             case .notFound: return APIError(.notFound, "not_found", "no such route").response

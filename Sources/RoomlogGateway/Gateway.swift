@@ -17,10 +17,7 @@ public enum Gateway {
         RoomRoutes(services: services).add(to: router)
         HealthRoutes(services: services).add(to: router)
         router.get("/api/v1/ws") { request, _ -> Response in
-            let admission = WebSocketAdmission.check(services) { name in
-                name == "host" ? request.head.authority : request.headers[HTTPField.Name(name)!]
-            }
-            switch admission {
+            switch WebSocketAdmission.check(services, header: request.header) {
             case .failure(let error): throw error
             case .success: throw APIError.badRequest("GET /api/v1/ws must be a WebSocket upgrade")
             }

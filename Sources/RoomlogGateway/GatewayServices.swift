@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Synchronization
 import RoomlogAuth
@@ -55,12 +56,7 @@ public final class GatewayServices: Sendable {
 
     /// The token a request presents, from `Authorization: Bearer` first, else the cookie.
     static func token(of request: Request) -> SessionToken? {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            let text = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
-            if !text.isEmpty { return SessionToken(text: text) }
-        }
-        if let cookie = request.cookies["roomlog_session"]?.value, !cookie.isEmpty { return SessionToken(text: cookie) }
-        return nil
+        WebSocketAdmission.token(request.header)
     }
 
     /// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when the peer is a trusted proxy.
@@ -84,4 +80,13 @@ public final class TailPosition: Sendable {
 
     /// The last caught-up position and time.
     public var current: (seq: UInt64, caughtUpAt: Int64) { state.withLock { $0 } }
+}
+
+extension Request {
+    /// A request header by lower-case name; `host` is the request's authority (HTTP types keep Host out of the fields).
+    func header(_ name: String) -> String? {
+        if name == "host" { return head.authority }
+        guard let field = HTTPField.Name(name) else { return nil }
+        return headers[field]
+    }
 }

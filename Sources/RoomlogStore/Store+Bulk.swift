@@ -30,8 +30,8 @@ extension Store {
         }
     }
 
-    /// Appends already-numbered events (an import) without touching the projections, which `rebuild()` must then
-    /// recreate. Each event must be the next `seq`; throws `StoreError.notNext` otherwise, or `LMDBError`.
+    /// Appends already-numbered events (an import) without touching the projections, which `replaceProjections`
+    /// or `rebuild()` must then recreate. Each event must be the next `seq`; throws `StoreError.notNext` otherwise, or `LMDBError`.
     public func appendImported(_ events: [Event]) throws {
         try environment.write { txn in
             var head = try head(txn)

@@ -46,6 +46,17 @@ struct AccountRouteTests {
         }
     }
 
+    @Test("a writer that cannot take commands is 503 unavailable, not a bare 500")
+    func writerStopped() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        gateway.writer.stop()
+        try await gateway.run { client in
+            let answer = try await client.call(.post, "/api/v1/register", #"{"name":"alice","password":"correct horse"}"#)
+            #expect(answer.status == .serviceUnavailable && answer.errorCode == "unavailable")
+        }
+    }
+
     @Test("the cookie is Secure with --secure-cookies")
     func secureCookie() async throws {
         let gateway = try GatewayHarness { $0.secureCookies = true }

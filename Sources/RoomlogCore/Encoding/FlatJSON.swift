@@ -315,15 +315,8 @@ public enum FlatJSON {
             guard bytes.count - index >= 4 else { throw fail("four hex digits") }
             var value: UInt32 = 0
             for _ in 0..<4 {
-                let c = bytes[index]
-                let digit: UInt32
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
-                default: throw fail("four hex digits")
-                }
-                value = value << 4 | digit
+                guard let digit = Hex.nibble(bytes[index]) else { throw fail("four hex digits") }
+                value = value << 4 | UInt32(digit)
                 index += 1
             }
             return value

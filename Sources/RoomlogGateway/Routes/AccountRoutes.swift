@@ -19,7 +19,9 @@ struct AccountRoutes {
         let name = try body.string("name")
         let password = try body.string("password", invalid: .invalidPassword)
         _ = try await services.accounts.register(name: name, password: password)
-        return JSONResponse.make(.created, userJSON(name, extra: nil))
+        var json = JSONWriter()
+        json.raw("user", userObject(name))
+        return JSONResponse.make(.created, json.finish())
     }
 
     func login(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -63,11 +65,5 @@ struct AccountRoutes {
         var user = JSONWriter()
         user.string("name", name)
         return user.finish()
-    }
-
-    func userJSON(_ name: String, extra: Never?) -> [UInt8] {
-        var json = JSONWriter()
-        json.raw("user", userObject(name))
-        return json.finish()
     }
 }

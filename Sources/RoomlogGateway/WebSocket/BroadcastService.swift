@@ -21,10 +21,12 @@ struct BroadcastService: Service {
                 publish(batch, deflater)
                 guard let last = batch.last else { continue }
                 let now = services.clock().milliseconds
-                let behind = (try? services.store.head()).map { $0 > last.seq ? $0 - last.seq : 0 } ?? 0
+                // A batch shorter than the limit read everything there was: only a full one can be behind the head.
+                let full = batch.count >= services.store.configuration.tailBatchEventsMax
+                let behind = full ? (try? services.store.head()).map { $0 > last.seq ? $0 - last.seq : 0 } ?? 0 : 0
                 services.metrics.tailLagEvents.set(to: Double(behind))
                 services.metrics.tailLagSeconds.set(to: behind == 0 ? 0 : Double(max(0, now - last.at.milliseconds)) / 1000)
-                if behind == 0 || batch.count < services.store.configuration.tailBatchEventsMax { services.tailPosition.caughtUp(to: last.seq, at: now) }
+                if behind == 0 { services.tailPosition.caughtUp(to: last.seq, at: now) }
             }
         }
         let closes = services.hubs.all.map { hub in hub.loop.flatSubmit { hub.closeAll(code: .goingAway) } }
@@ -34,10 +36,11 @@ struct BroadcastService: Service {
     func publish(_ batch: [Event], _ deflater: Deflater) {
         var broadcasts: [Broadcast] = []
         var closedSessions: [String] = []
+        let compressing = services.hubs.deflateConnections.load(ordering: .relaxed) > 0
         for event in batch {
             if let room = event.room {
                 let json = EventFrames.event(event)
-                let compressed = json.count >= PerMessageDeflate.compressBytesMin ? ByteBuffer(bytes: deflater.compress(json)) : nil
+                let compressed = compressing && json.count >= PerMessageDeflate.compressBytesMin ? ByteBuffer(bytes: deflater.compress(json)) : nil
                 broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: ByteBuffer(bytes: json), compressed: compressed))
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)

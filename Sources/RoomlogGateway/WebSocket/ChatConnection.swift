@@ -34,6 +34,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         hub.add(self)
+        if deflate { services.hubs.deflateConnections.add(1, ordering: .relaxed) }
         do {
             send(try hello())
         } catch {
@@ -43,6 +44,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         hub.remove(self)
+        if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
         self.context = nil
     }
 

@@ -105,6 +105,8 @@ struct Broadcast: Sendable {
 final class Hubs: Sendable {
     private let hubs = Mutex<[ObjectIdentifier: Hub]>([:])
     let metrics: GatewayMetrics
+    /// Open connections that negotiated permessage-deflate: broadcast frames are compressed only while there are any.
+    let deflateConnections = Atomic<Int>(0)
 
     init(metrics: GatewayMetrics) {
         self.metrics = metrics

@@ -34,23 +34,33 @@ final class Deflater: @unchecked Sendable {
     /// The compressed form of `input`, without the final empty block's `00 00 FF FF` (RFC 7692 7.2.1).
     func compress(_ input: [UInt8]) -> [UInt8] {
         deflateReset(&stream)
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: max(256, input.count / 2 + 64))
-        input.withUnsafeBufferPointer { inputBuffer in
-            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
-            stream.avail_in = UInt32(inputBuffer.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { chunkBuffer in
-                    stream.next_out = chunkBuffer.baseAddress
-                    stream.avail_out = UInt32(chunkBuffer.count)
-                    _ = deflate(&stream, Z_SYNC_FLUSH)
-                    output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.avail_out))])
-                }
-            } while stream.avail_out == 0
-        }
+        var (output, _) = zlibPump(&stream, input, chunkBytes: max(256, input.count / 2 + 64), bytesMax: .max) { deflate($0, Z_SYNC_FLUSH) }
         if output.suffix(4) == [0x00, 0x00, 0xFF, 0xFF] { output.removeLast(4) }
         return output
     }
+}
+
+/// Runs `step` (one `deflate` or `inflate` call) over `input` until zlib leaves output room unused, or until the
+/// output passes `bytesMax`; returns the output and the first result that is an error (nil if none).
+private func zlibPump(_ stream: inout z_stream, _ input: [UInt8], chunkBytes: Int, bytesMax: Int,
+                      _ step: (UnsafeMutablePointer<z_stream>) -> Int32) -> ([UInt8], Int32?) {
+    var output: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: chunkBytes)
+    var failure: Int32?
+    input.withUnsafeBufferPointer { inputBuffer in
+        stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
+        stream.avail_in = UInt32(inputBuffer.count)
+        repeat {
+            chunk.withUnsafeMutableBufferPointer { chunkBuffer in
+                stream.next_out = chunkBuffer.baseAddress
+                stream.avail_out = UInt32(chunkBuffer.count)
+                let result = step(&stream)
+                if result != Z_OK && result != Z_STREAM_END && result != Z_BUF_ERROR { failure = result }
+                output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.avail_out))])
+            }
+        } while failure == nil && output.count <= bytesMax && stream.avail_out == 0
+    }
+    return (output, failure)
 }
 
 /// A raw-deflate decompressor with an output limit, reset for every message. Used by one thread at a time.
@@ -74,25 +84,9 @@ final class Inflater: @unchecked Sendable {
     /// The message that `input` compresses; throws `Failure.tooLarge` past `bytesMax` bytes, `.corrupt` for bad data.
     func decompress(_ input: [UInt8], bytesMax: Int) throws(Failure) -> [UInt8] {
         inflateReset(&stream)
-        let data = input + [0x00, 0x00, 0xFF, 0xFF]
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var failure: Failure?
-        data.withUnsafeBufferPointer { inputBuffer in
-            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
-            stream.avail_in = UInt32(inputBuffer.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { chunkBuffer in
-                    stream.next_out = chunkBuffer.baseAddress
-                    stream.avail_out = UInt32(chunkBuffer.count)
-                    let result = inflate(&stream, Z_SYNC_FLUSH)
-                    if result != Z_OK && result != Z_STREAM_END && result != Z_BUF_ERROR { failure = .corrupt }
-                    output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.avail_out))])
-                }
-                if output.count > bytesMax { failure = .tooLarge }
-            } while failure == nil && stream.avail_out == 0
-        }
-        if let failure { throw failure }
+        let (output, failure) = zlibPump(&stream, input + [0x00, 0x00, 0xFF, 0xFF], chunkBytes: 4096, bytesMax: bytesMax) { inflate($0, Z_SYNC_FLUSH) }
+        if failure != nil { throw .corrupt }
+        if output.count > bytesMax { throw .tooLarge }
         return output
     }
 }
