@@ -66,6 +66,21 @@ final class RawSocket {
         try write(frame)
     }
 
+    /// Shuts down our sending side, as a client that goes away without a close frame.
+    func shutdownWriting() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Reads and drops bytes until the server closes the connection (true) or the read fails or times out (false).
+    func serverCloses() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count == 0 { return true }
+            if count < 0 { return false }
+        }
+    }
+
     /// Reads until the server closes the connection; returns the close code of its close frame, if it sent one.
     func readToEnd() -> UInt16? {
         var bytes: [UInt8] = []

@@ -137,6 +137,19 @@ struct WebSocketTests {
         }
     }
 
+    @Test("a client that goes away without a close frame has its socket closed by the server")
+    func halfClosed() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: [])
+            let raw = try RawSocket(port: port, token: tokens[0])
+            try raw.send(#"{"type":"subscribe","room":"kkbox"}"#)
+            raw.shutdownWriting()
+            #expect(raw.serverCloses())
+        }
+    }
+
     @Test("a reader that never reads is closed with 1013 while a fast reader in the same room gets everything")
     func slowReader() async throws {
         let gateway = try GatewayHarness { $0.outboxBytesMax = 8192; $0.socketSendBufferBytes = 4096; $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }

@@ -53,6 +53,14 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelInactive()
     }
 
+    /// A client that goes away without a close frame half-closes the socket (Hummingbird allows remote half-closure):
+    /// close our side too, or the socket would linger in CLOSE-WAIT with its handler.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else { return context.fireUserInboundEventTriggered(event) }
+        closed = true
+        context.close(promise: nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
