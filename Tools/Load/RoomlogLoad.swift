@@ -4,9 +4,8 @@ import Foundation
 import FoundationNetworking
 #endif
 import Histogram
-import Logging
 import NIOCore
-import WSClient
+import NIOPosix
 
 /// A load generator for a running gateway: it checks every delivery for loss, repeats and order, and prints
 /// deliveries/s, latency percentiles, and the server's peak RSS.
@@ -14,7 +13,7 @@ import WSClient
 struct RoomlogLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog-load",
-        abstract: "Load a running Roomlog gateway over WebSockets (run it with --bcrypt-cost 4 --login-attempts-per-minute 100000 --allowed-origin ws://127.0.0.1 and a high --sends-per-second; the WebSocket client library sends Origin ws://HOST).",
+        abstract: "Load a running Roomlog gateway over WebSockets (run it with --bcrypt-cost 4 --login-attempts-per-minute 100000 and a high --sends-per-second).",
         subcommands: [FanOut.self, ManyRooms.self, Idle.self])
 }
 
@@ -22,6 +21,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "The gateway's port on 127.0.0.1.") var port = 8080
     @Option(help: "The gateway's pid, to report its peak RSS.") var serverPid: Int32?
     @Option(help: "Seconds of sending.") var seconds = 10.0
+    @Option(help: "Event loop threads of the generator.") var threads = 1
     @Option(help: "A prefix for user and room names, so runs do not collide.") var prefix = "load\(Int.random(in: 1000...9999))"
 }
 
@@ -105,68 +105,62 @@ func monotonicMicroseconds() -> UInt64 {
     return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1000
 }
 
-/// Runs `body` on one WebSocket to the gateway, authenticated with `token`.
-func connect(port: Int, token: String, _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void) async throws {
-    var logger = Logger(label: "roomlog-load")
-    logger.logLevel = .error
-    _ = try await WebSocketClient.connect(
-        url: "ws://127.0.0.1:\(port)/api/v1/ws",
-        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger
-    ) { inbound, outbound, _ in try await body(inbound, outbound) }
-}
+/// A run's connections on their own event loops: opened a batch at a time, started together, closed at the end.
+struct LoadRun {
+    let group: MultiThreadedEventLoopGroup
+    let port: Int
+    let tally = Tally()
+    let progress = LoadProgress()
+    private(set) var connections: [(channel: any Channel, handler: LoadConnection)] = []
 
-/// A subscriber: connects, subscribes to `room`, and checks each event until `expected` arrived or `deadline`.
-func subscriber(port: Int, token: String, room: String, expected: Int, tally: Tally, ready: @escaping @Sendable () -> Void, deadline: Date) async throws {
-    try await connect(port: port, token: token) { inbound, outbound in
-        try await outbound.write(.text(#"{"type":"subscribe","room":"\#(room)"}"#))
-        var last: Int?
-        var received = 0
-        for try await message in inbound.messages(maxSize: 1 << 20) {
-            guard case .text(let text) = message else { continue }
-            if text.hasPrefix(#"{"type":"subscribed""#) { ready(); continue }
-            guard text.hasPrefix(#"{"type":"event""#), let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let event = frame["event"] as? [String: Any], let roomSeq = event["roomSeq"] as? Int, let body = event["body"] as? String
-            else { continue }
-            if let last, roomSeq != last + 1 { tally.fault(gap: roomSeq > last + 1) }
-            last = roomSeq
-            if let sent = UInt64(body.split(separator: " ").first ?? "") { tally.record(latencyMicroseconds: monotonicMicroseconds() &- sent) }
-            received += 1
-            if received >= expected || Date() > deadline { break }
-        }
-        try await outbound.close(.normalClosure, reason: nil)
+    init(options: LoadOptions) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
+        port = options.port
     }
-}
 
-/// A sender at `rate` messages per second into `room` for `seconds`; bodies carry the send time.
-func sender(port: Int, token: String, room: String, rate: Double, count: Int, name: String) async throws {
-    try await connect(port: port, token: token) { inbound, outbound in
-        let start = ContinuousClock.now
-        let acks = Task { for try await _ in inbound.messages(maxSize: 1 << 20) {} }
-        for index in 0..<count {
-            try await Task.sleep(until: start + .microseconds(Int64(Double(index) * 1_000_000 / rate)), clock: .continuous)
-            try await outbound.write(.text(#"{"type":"send","room":"\#(room)","body":"\#(monotonicMicroseconds()) \#(name) \#(index)","id":"\#(name)-\#(index)"}"#))
+    /// Opens one connection per plan, `batch` at a time, and waits until all are ready.
+    mutating func open(_ plans: [(token: String, plan: LoadPlan)], batch: Int = 100, seconds: Double = 120) async throws {
+        for start in stride(from: 0, to: plans.count, by: batch) {
+            let (port, tally, progress, group) = (port, tally, progress, group)
+            try await withThrowingTaskGroup(of: (any Channel, LoadConnection).self) { tasks in
+                for (token, plan) in plans[start..<min(start + batch, plans.count)] {
+                    tasks.addTask { try await LoadConnection.connect(group: group, port: port, token: token, plan: plan, tally: tally, progress: progress) }
+                }
+                for try await connection in tasks { connections.append(connection) }
+            }
         }
-        try await Task.sleep(for: .seconds(1))
-        acks.cancel()
-        try await outbound.close(.normalClosure, reason: nil)
+        try await wait(seconds: seconds, "connections did not get ready") { $0.ready.load(ordering: .relaxed) >= plans.count }
     }
-}
 
-/// Counts subscribers that are ready.
-final class Countdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var remaining: Int
-    init(_ count: Int) { remaining = count }
-    func done() { lock.withLock { remaining -= 1 } }
-    var finished: Bool { lock.withLock { remaining <= 0 } }
+    /// Starts the senders spread evenly over one interval between messages, as independent clients would be,
+    /// rather than all at one instant.
+    func startSending() {
+        let start = monotonicMicroseconds() + 10_000
+        let senders = connections.filter { $0.handler.plan.send != nil }
+        for (index, (channel, handler)) in senders.enumerated() {
+            let interval = 1_000_000 / handler.plan.send!.rate
+            let phase = UInt64(interval * Double(index) / Double(senders.count))
+            channel.eventLoop.execute { handler.startSending(start: start + phase) }
+        }
+    }
 
-    /// Waits until every subscriber is ready; throws after `seconds` (a refused connection never gets ready).
-    func wait(seconds: Double) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !finished {
-            guard Date() < deadline else { throw ValidationError("subscribers did not get ready (is the gateway running with --allowed-origin ws://127.0.0.1?)") }
+    /// Waits until `done` holds, polling every 50 ms; throws `message` after `seconds`.
+    func wait(seconds: Double, _ message: String, until done: (LoadProgress) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !done(progress) {
+            guard ContinuousClock.now < deadline else { throw LoadError(message) }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    func close() async throws {
+        for (channel, _) in connections { try? await channel.close() }
+        try await group.shutdownGracefully()
+    }
+
+    /// Prints what the senders were told by the server.
+    func reportSenders() {
+        print("acks: \(progress.acks.load(ordering: .relaxed)), error frames: \(progress.errors.load(ordering: .relaxed)), closed by the server: \(progress.closes.load(ordering: .relaxed))")
     }
 }
 
@@ -185,22 +179,16 @@ struct FanOut: AsyncParsableCommand {
         _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(room)"}"#, token: tokens[0])
         for token in tokens.dropFirst() { _ = try await gateway.call("POST", "/api/v1/rooms/\(room)/join", nil, token: token) }
         let count = Int(rate * options.seconds)
-        let tally = Tally()
-        let ready = Countdown(subscribers)
-        let deadline = Date().addingTimeInterval(options.seconds + 30)
-        let started = Date()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for token in tokens.dropFirst() {
-                group.addTask { try await subscriber(port: options.port, token: token, room: room, expected: count, tally: tally, ready: ready.done, deadline: deadline) }
-            }
-            try await ready.wait(seconds: 120)
-            print("\(subscribers) subscribers ready; sending \(count) messages at \(rate)/s")
-            group.addTask { try await sender(port: options.port, token: tokens[0], room: room, rate: rate, count: count, name: "pub") }
-            try await group.waitForAll()
-        }
-        _ = started
-        tally.report(seconds: options.seconds, serverPid: options.serverPid)
-        if tally.deliveries != count * subscribers { print("expected \(count * subscribers) deliveries") }
+        var run = LoadRun(options: options)
+        let publisher = LoadPlan(subscribe: nil, send: (room, rate, count, "pub"))
+        try await run.open([(tokens[0], publisher)] + tokens.dropFirst().map { ($0, LoadPlan(subscribe: (room, count), send: nil)) })
+        print("\(subscribers) subscribers ready; sending \(count) messages at \(rate)/s")
+        run.startSending()
+        try? await run.wait(seconds: options.seconds + 30, "not every subscriber got every message") { $0.finished.load(ordering: .relaxed) >= subscribers }
+        try await run.close()
+        run.tally.report(seconds: options.seconds, serverPid: options.serverPid)
+        run.reportSenders()
+        if run.tally.deliveries != count * subscribers { print("expected \(count * subscribers) deliveries") }
     }
 }
 
@@ -223,24 +211,18 @@ struct ManyRooms: AsyncParsableCommand {
         }
         let perSender = Int(rate * options.seconds)
         let expected = perSender * members
-        let tally = Tally()
-        let ready = Countdown(rooms * members)
-        let deadline = Date().addingTimeInterval(options.seconds + 30)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<(rooms * members) {
-                let room = "\(options.prefix)-r\(index / members)"
-                group.addTask { try await subscriber(port: options.port, token: tokens[index], room: room, expected: expected, tally: tally, ready: ready.done, deadline: deadline) }
-            }
-            try await ready.wait(seconds: 120)
-            print("\(rooms * members) members ready; each sends \(perSender) messages at \(rate)/s")
-            for index in 0..<(rooms * members) {
-                let room = "\(options.prefix)-r\(index / members)"
-                group.addTask { try await sender(port: options.port, token: tokens[index], room: room, rate: rate, count: perSender, name: "s\(index)") }
-            }
-            try await group.waitForAll()
-        }
-        tally.report(seconds: options.seconds, serverPid: options.serverPid)
-        if tally.deliveries != expected * rooms * members { print("expected \(expected * rooms * members) deliveries") }
+        var run = LoadRun(options: options)
+        try await run.open(tokens.enumerated().map { index, token in
+            let room = "\(options.prefix)-r\(index / members)"
+            return (token, LoadPlan(subscribe: (room, expected), send: (room, rate, perSender, "s\(index)")))
+        })
+        print("\(rooms * members) members ready; each sends \(perSender) messages at \(rate)/s")
+        run.startSending()
+        try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= rooms * members }
+        try await run.close()
+        run.tally.report(seconds: options.seconds, serverPid: options.serverPid)
+        run.reportSenders()
+        if run.tally.deliveries != expected * rooms * members { print("expected \(expected * rooms * members) deliveries") }
     }
 }
 
@@ -260,26 +242,11 @@ struct Idle: AsyncParsableCommand {
     func run() async throws {
         guard let pid = options.serverPid, let before = residentKilobytes(pid) else { throw ValidationError("give --server-pid") }
         let token = try await Gateway(port: options.port).user("\(options.prefix)-idle")
-        let ready = Countdown(connections)
-        let release = Countdown(1)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<connections {
-                group.addTask {
-                    try await connect(port: options.port, token: token) { inbound, outbound in
-                        var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
-                        _ = try await messages.next()  // hello
-                        ready.done()
-                        while !release.finished { try await Task.sleep(for: .milliseconds(200)) }
-                        try await outbound.close(.normalClosure, reason: nil)
-                    }
-                }
-            }
-            try await ready.wait(seconds: 300)
-            try await Task.sleep(for: .seconds(2))
-            let after = residentKilobytes(pid) ?? before
-            print("\(connections) idle authenticated WebSockets: server RSS \(before) kB before, \(after) kB with them open = \(String(format: "%.1f", Double(after - before) / Double(connections))) kB per connection")
-            release.done()
-            try await group.waitForAll()
-        }
+        var run = LoadRun(options: options)
+        try await run.open(Array(repeating: (token, LoadPlan()), count: connections), seconds: 300)
+        try await Task.sleep(for: .seconds(2))
+        let after = residentKilobytes(pid) ?? before
+        print("\(connections) idle authenticated WebSockets: server RSS \(before) kB before, \(after) kB with them open = \(String(format: "%.1f", Double(after - before) / Double(connections))) kB per connection")
+        try await run.close()
     }
 }

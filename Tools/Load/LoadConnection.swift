@@ -1,0 +1,201 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// What one load connection does: subscribe to a room and check its events, send messages at a rate, or only
+/// hold the connection open after the server's hello.
+struct LoadPlan: Sendable {
+    /// The room to subscribe to and the number of its events to wait for.
+    var subscribe: (room: String, expected: Int)?
+    /// The room to send into, the messages per second, how many, and a name that makes each client id unique.
+    var send: (room: String, rate: Double, count: Int, name: String)?
+}
+
+/// Counters shared by every connection of a run.
+final class LoadProgress: Sendable {
+    /// Connections that are ready: subscribed, or greeted when they do not subscribe.
+    let ready = Atomic<Int>(0)
+    /// Subscribers that received everything they expected.
+    let finished = Atomic<Int>(0)
+    /// Senders that wrote every message.
+    let sent = Atomic<Int>(0)
+    /// Acks and error frames the senders received.
+    let acks = Atomic<Int>(0)
+    let errors = Atomic<Int>(0)
+    /// Connections the server closed (any close frame), and connections that failed.
+    let closes = Atomic<Int>(0)
+}
+
+/// One WebSocket to the gateway as a plain NIO handler, so the generator spends its time on the wire and not on
+/// tasks and JSON: events are checked by scanning their bytes for `roomSeq` and the send time in the body.
+final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let plan: LoadPlan
+    let tally: Tally
+    let progress: LoadProgress
+    private var context: ChannelHandlerContext?
+    private var last: UInt64?
+    private var received = 0
+    private var greeted = false
+
+    init(plan: LoadPlan, tally: Tally, progress: LoadProgress) {
+        self.plan = plan
+        self.tally = tally
+        self.progress = progress
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text: receive(frame.data)
+        case .connectionClose:
+            progress.closes.add(1, ordering: .relaxed)
+            context.close(promise: nil)
+        default: break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func receive(_ data: ByteBuffer) {
+        data.withUnsafeReadableBytes { bytes in
+            if bytes.starts(with: Self.eventPrefix) {
+                event(bytes)
+            } else if bytes.starts(with: Self.ackPrefix) {
+                progress.acks.add(1, ordering: .relaxed)
+            } else if bytes.starts(with: Self.subscribedPrefix) {
+                last = Self.number(after: Self.headKey, in: bytes)
+                progress.ready.add(1, ordering: .relaxed)
+            } else if bytes.starts(with: Self.helloPrefix) {
+                // The first frame: writes before it could meet the upgrade's HTTP handlers.
+                guard !greeted else { return }
+                greeted = true
+                if let subscribe = plan.subscribe {
+                    write(#"{"type":"subscribe","room":"\#(subscribe.room)"}"#)
+                } else {
+                    progress.ready.add(1, ordering: .relaxed)
+                }
+            } else if bytes.starts(with: Self.errorPrefix) {
+                progress.errors.add(1, ordering: .relaxed)
+                print("error frame: \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
+    private func event(_ bytes: UnsafeRawBufferPointer) {
+        guard let expected = plan.subscribe?.expected, received < expected,
+              let roomSeq = Self.number(after: Self.roomSeqKey, in: bytes) else { return }
+        if let last, roomSeq != last + 1 { tally.fault(gap: roomSeq > last + 1) }
+        last = roomSeq
+        if let sent = Self.number(after: Self.bodyKey, in: bytes) { tally.record(latencyMicroseconds: monotonicMicroseconds() &- sent) }
+        received += 1
+        if received == expected { progress.finished.add(1, ordering: .relaxed) }
+    }
+
+    /// Sends the plan's messages on this connection's loop, each at its own time from `start` on.
+    func startSending(start: UInt64) {
+        guard let send = plan.send else { return }
+        @Sendable func next(_ index: Int) {
+            guard index < send.count, let context else {
+                progress.sent.add(1, ordering: .relaxed)
+                return
+            }
+            let due = start + UInt64(Double(index) * 1_000_000 / send.rate)
+            let now = monotonicMicroseconds()
+            if due > now {
+                context.eventLoop.scheduleTask(in: .microseconds(Int64(due - now))) { next(index) }
+                return
+            }
+            write(#"{"type":"send","room":"\#(send.room)","body":"\#(monotonicMicroseconds()) \#(send.name) \#(index)","id":"\#(send.name)-\#(index)"}"#)
+            next(index + 1)
+        }
+        next(0)
+    }
+
+    private func write(_ text: String) {
+        guard let context else { return }
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    static let eventPrefix = Array(#"{"type":"event""#.utf8)
+    static let ackPrefix = Array(#"{"type":"ack""#.utf8)
+    static let subscribedPrefix = Array(#"{"type":"subscribed""#.utf8)
+    static let helloPrefix = Array(#"{"type":"hello""#.utf8)
+    static let errorPrefix = Array(#"{"type":"error""#.utf8)
+    static let headKey = Array(#""head":"#.utf8)
+    static let roomSeqKey = Array(#""roomSeq":"#.utf8)
+    static let bodyKey = Array(#""body":""#.utf8)
+
+    /// The decimal number right after the first `key` in `bytes`.
+    static func number(after key: [UInt8], in bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard bytes.count > key.count else { return nil }
+        var index = 0
+        while index + key.count < bytes.count {
+            if bytes[index] == key[0], (1..<key.count).allSatisfy({ bytes[index + $0] == key[$0] }) {
+                var position = index + key.count
+                var value: UInt64 = 0
+                var digits = 0
+                while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+                    value = value * 10 + UInt64(bytes[position] - 0x30)
+                    position += 1
+                    digits += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
+extension LoadConnection {
+    /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs a handler for `plan`.
+    static func connect(group: any EventLoopGroup, port: Int, token: String, plan: LoadPlan, tally: Tally, progress: LoadProgress) async throws -> (any Channel, LoadConnection) {
+        let upgraded: EventLoopFuture<(any Channel, LoadConnection)?> = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel, LoadConnection)?>(maxFrameSize: 1 << 20) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let handler = LoadConnection(plan: plan, tally: tally, progress: progress)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            return (channel, handler)
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Authorization", value: "Bearer \(token)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/ws", headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<(any Channel, LoadConnection)?>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(nil) })
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes  // the hello often arrives with the 101
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                }
+            }
+        guard let connection = try await upgraded.get() else { throw LoadError("the gateway refused the WebSocket upgrade") }
+        return connection
+    }
+}
+
+struct LoadError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
