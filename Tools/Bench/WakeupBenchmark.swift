@@ -10,7 +10,10 @@ struct WakeupBenchmark: AsyncParsableCommand {
 
     @Option(help: "Events the child appends.") var count = 2000
     @Option(help: "Microseconds between the child's appends.") var intervalMicroseconds = 1000
-    @Flag(help: "Tail on a dedicated thread with the blocking wait (as `roomlog tail --follow` does) instead of the AsyncSequence.") var blocking = false
+    @Option(help: "How the tailer waits: async (the EventTail sequence), follower (LogFollower's thread, as the gateway's broadcast), blocking (as `roomlog tail --follow`).")
+    var mode: TailMode = .async
+
+    enum TailMode: String, ExpressibleByArgument { case async, follower, blocking }
 
     func run() async throws {
         let directory = try temporaryDirectory("wakeup")
@@ -22,7 +25,12 @@ struct WakeupBenchmark: AsyncParsableCommand {
         child.executableURL = URL(fileURLWithPath: executablePath())
         child.arguments = ["wake-writer", "--data", directory, "--count", "\(count)", "--interval-microseconds", "\(intervalMicroseconds)", "--out", commitsFile]
         try child.run()
-        let seen = blocking ? try followBlocking(store) : try await follow(tail)
+        let seen: [UInt64: UInt64]
+        switch mode {
+        case .async: seen = try await follow(tail)
+        case .follower: seen = try await followOnThread(store)
+        case .blocking: seen = try followBlocking(store)
+        }
         child.waitUntilExit()
         var latencies = Latencies()
         let lines = try String(contentsOfFile: commitsFile, encoding: .utf8).split(separator: "\n")
@@ -31,7 +39,7 @@ struct WakeupBenchmark: AsyncParsableCommand {
             guard fields.count == 2, let seenAt = seen[fields[0]], seenAt >= fields[1] else { continue }
             latencies.record(nanoseconds: seenAt - fields[1])
         }
-        print("cross-process wake-up, commit returned -> \(blocking ? "blocking" : "async") tailer in another process has the event (writer MDB_NOSYNC, one event per commit, \(intervalMicroseconds) µs apart)")
+        print("cross-process wake-up, commit returned -> \(mode.rawValue) tailer in another process has the event (writer MDB_NOSYNC, one event per commit, \(intervalMicroseconds) µs apart)")
         print(latencies.summary)
     }
 }
@@ -47,6 +55,31 @@ func follow(_ tail: EventTail) async throws -> [UInt64: UInt64] {
         }
     }
     return seen
+}
+
+/// The same with a `LogFollower`, which hands batches over on its own thread.
+func followOnThread(_ store: Store) async throws -> [UInt64: UInt64] {
+    final class Seen: @unchecked Sendable {
+        var times: [UInt64: UInt64] = [:]
+    }
+    let seen = Seen()
+    let (ends, ended) = AsyncStream<(any Error)?>.makeStream()
+    let follower = try LogFollower(store: store, from: 1, onBatch: { batch in
+        let now = Output.monotonicNanoseconds()
+        for event in batch {
+            seen.times[event.seq] = now
+            if case .messagePosted(_, _, "end", _) = event.payload { ended.yield(nil) }
+        }
+    }, onEnd: { error in
+        ended.yield(error)
+        ended.finish()
+    })
+    for await end in ends {
+        follower.stop()
+        if let end { throw end }
+        break
+    }
+    return seen.times
 }
 
 /// The same with the blocking wait on this thread.

@@ -1,41 +1,22 @@
 import Foundation
-import Glibc
 
 /// One watcher thread per process that turns inotify events on the wake file into a generation count, and wakes
 /// every waiting tailer of the process at once. It also ticks every `safetyPollMilliseconds`, so a writer killed
 /// between its commit and its touch cannot stall tailers.
 final class WakeSignal: @unchecked Sendable {
-    private let inotify: Int32
-    private let stopPipe: (read: Int32, write: Int32)
-    private let safetyPollMilliseconds: Int32
+    private let watch: WakeWatch
+    private let safetyPollMilliseconds: Int
     private let condition = NSCondition()
     private var generationValue: UInt64 = 0
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiterId: UInt64 = 0
-    private var thread: Thread?
 
     /// Starts watching `path`; throws `StoreError.system`.
     init(path: String, safetyPollMilliseconds: Int) throws {
-        inotify = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
-        guard inotify >= 0 else { throw StoreError.system(operation: "inotify_init1", errno: errno) }
-        guard inotify_add_watch(inotify, path, UInt32(IN_MODIFY)) >= 0 else {
-            let error = errno
-            close(inotify)
-            throw StoreError.system(operation: "inotify_add_watch \(path)", errno: error)
-        }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            let error = errno
-            close(inotify)
-            throw StoreError.system(operation: "pipe2", errno: error)
-        }
-        stopPipe = (fds[0], fds[1])
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        self.safetyPollMilliseconds = Int32(safetyPollMilliseconds)
+        watch = try WakeWatch(path: path)
+        self.safetyPollMilliseconds = safetyPollMilliseconds
         let thread = Thread { [self] in run() }
         thread.name = "roomlog-wake"
-        self.thread = thread
         thread.start()
     }
 
@@ -75,25 +56,12 @@ final class WakeSignal: @unchecked Sendable {
 
     /// Stops the watcher thread and wakes every waiter.
     func stop() {
-        var byte: UInt8 = 0
-        _ = write(stopPipe.write, &byte, 1)
+        watch.stop()
     }
 
     private func run() {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var polls = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
-        while true {
-            _ = poll(&polls, 2, safetyPollMilliseconds)
-            if polls[1].revents != 0 { break }
-            if polls[0].revents != 0 {
-                while read(inotify, &buffer, buffer.count) > 0 {}
-            }
-            wakeAll()
-        }
+        while watch.wait(milliseconds: safetyPollMilliseconds) { wakeAll() }
         wakeAll()
-        close(inotify)
-        close(stopPipe.read)
-        close(stopPipe.write)
     }
 
     private func wakeAll() {
