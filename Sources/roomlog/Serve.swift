@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Messages a session may send per second.") var sendsPerSecond = Double(ProcessInfo.processInfo.environment["ROOMLOG_SENDS_PER_SECOND"] ?? "") ?? 20
     @Option(help: "Messages a session may send in a burst.") var sendBurst = Double(ProcessInfo.processInfo.environment["ROOMLOG_SEND_BURST"] ?? "") ?? 40
     @Option(help: "Login attempts allowed per user name, and per client address, per minute.") var loginAttemptsPerMinute = Int(ProcessInfo.processInfo.environment["ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE"] ?? "") ?? 10
+    @Flag(help: "Commit without fsync (LMDB's MDB_NOSYNC): faster, and a crash of the process loses nothing, but a power loss or kernel crash may lose acknowledged messages or damage the log. Off by default.")
+    var noSync = false
     @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = UInt8(ProcessInfo.processInfo.environment["ROOMLOG_BCRYPT_COST"] ?? "") ?? 12
 
     func run() async throws {
@@ -37,7 +39,9 @@ struct Serve: AsyncParsableCommand {
         auth.bcryptCost = bcryptCost
         var logger = Logger(label: "roomlog")
         logger.logLevel = .info
-        let store = try Store(configuration: StoreConfiguration(directory: data))
+        var storage = StoreConfiguration(directory: data)
+        storage.environment.durable = !noSync
+        let store = try Store(configuration: storage)
         let writer = LogWriter(store: store)
         let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: auth)
         let app = Gateway.application(services, logger: logger) { channel in
