@@ -14,22 +14,25 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     let hub: Hub
     /// Whether permessage-deflate was negotiated.
     let deflate: Bool
+    /// Where shared, pre-encoded broadcast frames are written, below the frame encoder.
+    let encodedFrames: EncodedFrameWriter
     private var context: ChannelHandlerContext?
     private var message = ByteBuffer()
     private var messageOpcode: WebSocketOpcode?
     private var messageCompressed = false
     private var closed = false
-    /// For each subscribed room, the last `roomSeq` written to this client.
-    private var subscriptions: [String: UInt64] = [:]
+    /// The subscribed rooms; each subscription keeps the last `roomSeq` written to this client.
+    private var subscriptionsByRoom: [String: Subscription] = [:]
+    /// Whether the hub has this connection on its list to flush this tick.
+    var flushPending = false
 
-    init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool) {
+    init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, encodedFrames: EncodedFrameWriter) {
+        self.encodedFrames = encodedFrames
         self.session = session
         self.services = services
         self.hub = hub
         self.deflate = deflate
     }
-
-    var subscribedRooms: [String] { Array(subscriptions.keys) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -43,6 +46,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        for room in Array(subscriptionsByRoom.keys) { stopSubscription(room) }
         hub.remove(self)
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
         self.context = nil
@@ -118,10 +122,10 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         hub.wrote(self)
     }
 
-    /// Writes a broadcast frame if it is new for this client; closes with 1013 when the client reads too slowly.
-    /// Returns whether it wrote.
+    /// Writes a broadcast frame (its hub checked that it is new for this client); closes with 1013 when the client
+    /// reads too slowly. Returns whether it wrote.
     func deliver(_ event: Broadcast) -> Bool {
-        guard let context, !closed, let last = subscriptions[event.room], event.roomSeq > last else { return false }
+        guard let context, !closed else { return false }
         if !context.channel.isWritable {
             context.flush()  // writes waiting for the end of the tick count against the outbox too
             guard context.channel.isWritable else {
@@ -130,11 +134,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
                 return false
             }
         }
-        subscriptions[event.room] = event.roomSeq
-        let frame = deflate && event.compressed != nil
-            ? WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: event.compressed!)
-            : WebSocketFrame(fin: true, opcode: .text, data: event.frame)
-        context.write(wrapOutboundOut(frame), promise: nil)
+        encodedFrames.write(deflate ? event.compressed ?? event.frame : event.frame)
         return true
     }
 
@@ -276,13 +276,18 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         } catch {
             sendError("internal_error", "could not read the room's history", room: room)
         }
-        subscriptions[room] = last
-        hub.subscribe(self, to: room)
+        if let existing = subscriptionsByRoom[room] {
+            existing.last = max(existing.last, last)
+        } else {
+            let subscription = Subscription(room: room, connection: self, last: last)
+            subscriptionsByRoom[room] = subscription
+            hub.subscribe(subscription)
+        }
     }
 
     private func stopSubscription(_ room: String) {
-        subscriptions[room] = nil
-        hub.unsubscribe(self, from: room)
+        guard let subscription = subscriptionsByRoom.removeValue(forKey: room) else { return }
+        hub.unsubscribe(subscription)
     }
 
     /// Submits `command` to the writer; `then` runs on this connection's loop with the outcome, or the error is

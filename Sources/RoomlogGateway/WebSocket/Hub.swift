@@ -6,20 +6,21 @@ import Synchronization
 /// its own loop; the broadcaster hands it work with `loop.execute`.
 final class Hub: @unchecked Sendable {
     let loop: any EventLoop
-    private var rooms: [String: [ObjectIdentifier: ChatConnection]] = [:]
+    /// Each room's subscriptions here, walked per event with no lookup per subscriber.
+    private var rooms: [String: [Subscription]] = [:]
     private var sessions: [String: [ObjectIdentifier: ChatConnection]] = [:]
-    private var dirty: [ObjectIdentifier: ChatConnection] = [:]
+    /// Connections with writes to flush at the end of this tick.
+    private var dirty: [ChatConnection] = []
     private var flushScheduled = false
     /// This loop's compressor and decompressor for permessage-deflate connections (no context takeover: shared).
     private(set) lazy var deflater = Deflater()
     private(set) lazy var inflater = Inflater()
+    let metrics: GatewayMetrics
 
     init(loop: any EventLoop, metrics: GatewayMetrics) {
         self.loop = loop
         self.metrics = metrics
     }
-
-    let metrics: GatewayMetrics
 
     func add(_ connection: ChatConnection) {
         loop.preconditionInEventLoop()
@@ -33,38 +34,63 @@ final class Hub: @unchecked Sendable {
         metrics.connections.decrement()
         sessions[connection.session.id]?[id] = nil
         if sessions[connection.session.id]?.isEmpty == true { sessions[connection.session.id] = nil }
-        for room in connection.subscribedRooms { unsubscribe(connection, from: room) }
-        dirty[id] = nil
     }
 
-    func subscribe(_ connection: ChatConnection, to room: String) {
-        if rooms[room, default: [:]].updateValue(connection, forKey: ObjectIdentifier(connection)) == nil { metrics.subscriptions.increment() }
+    /// Adds `subscription` to its room's list; the hub delivers each later event of the room past its `last`.
+    func subscribe(_ subscription: Subscription) {
+        loop.preconditionInEventLoop()
+        subscription.index = rooms[subscription.room]?.count ?? 0
+        rooms[subscription.room, default: []].append(subscription)
+        metrics.subscriptions.increment()
     }
 
-    func unsubscribe(_ connection: ChatConnection, from room: String) {
-        if rooms[room]?.removeValue(forKey: ObjectIdentifier(connection)) != nil { metrics.subscriptions.decrement() }
-        if rooms[room]?.isEmpty == true { rooms[room] = nil }
+    /// Takes `subscription` out of its room's list (swapping the last one into its place).
+    func unsubscribe(_ subscription: Subscription) {
+        loop.preconditionInEventLoop()
+        guard var list = rooms.removeValue(forKey: subscription.room), subscription.index < list.count,
+              list[subscription.index] === subscription else { return }
+        let moved = list.removeLast()
+        if moved !== subscription {
+            moved.index = subscription.index
+            list[subscription.index] = moved
+        }
+        if !list.isEmpty { rooms[subscription.room] = list }
+        metrics.subscriptions.decrement()
     }
 
-    /// Writes each room event's shared frame to the room's subscribers here, and flushes once this tick.
+    /// Writes each room event's shared frame to the room's subscribers here that have not had it, and flushes once
+    /// this tick.
     func deliver(_ events: [Broadcast]) {
         loop.preconditionInEventLoop()
         var written = 0
         for event in events {
-            guard let subscribers = rooms[event.room] else { continue }
-            for (id, connection) in subscribers where connection.deliver(event) {
-                dirty[id] = connection
+            guard let subscriptions = rooms[event.room] else { continue }
+            for subscription in subscriptions where subscription.last < event.roomSeq {
+                guard subscription.connection.deliver(event) else { continue }
+                subscription.last = event.roomSeq
+                wrote(subscription.connection)
                 written += 1
             }
         }
         if written > 0 { metrics.deliveries.increment(by: Int64(written)) }
-        scheduleFlush()
     }
 
-    /// Marks `connection` as having unflushed writes.
+    /// Marks `connection` as having writes to flush at the end of this tick.
     func wrote(_ connection: ChatConnection) {
-        dirty[ObjectIdentifier(connection)] = connection
-        scheduleFlush()
+        guard !connection.flushPending else { return }
+        connection.flushPending = true
+        dirty.append(connection)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.execute { [self] in
+            flushScheduled = false
+            let connections = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for connection in connections {
+                connection.flushPending = false
+                connection.flush()
+            }
+        }
     }
 
     /// Closes every connection of `session` with `code`.
@@ -79,21 +105,27 @@ final class Hub: @unchecked Sendable {
         let closes = sessions.values.flatMap { $0.values }.map { $0.close(code: code) }
         return EventLoopFuture.andAllComplete(closes, on: loop)
     }
+}
 
-    private func scheduleFlush() {
-        guard !flushScheduled, !dirty.isEmpty else { return }
-        flushScheduled = true
-        loop.execute { [self] in
-            flushScheduled = false
-            let connections = dirty.values
-            dirty = [:]
-            for connection in connections { connection.flush() }
-        }
+/// One connection's subscription to one room, as its hub walks it: the connection, and the last `roomSeq` written
+/// to it (so the live feed skips what the catch-up already sent). Touched only on the hub's loop. The connection
+/// drops its subscriptions when its handler is removed, which breaks the reference cycle.
+final class Subscription {
+    let room: String
+    let connection: ChatConnection
+    var last: UInt64
+    /// The subscription's place in its hub's list for the room.
+    var index = 0
+
+    init(room: String, connection: ChatConnection, last: UInt64) {
+        self.room = room
+        self.connection = connection
+        self.last = last
     }
 }
 
-/// One room event as every subscriber gets it: its room, its `roomSeq`, and the frame's JSON, encoded once, plain
-/// and compressed (for permessage-deflate connections).
+/// One room event as every subscriber gets it: its room, its `roomSeq`, and its whole WebSocket frame, encoded
+/// once, plain and compressed (for permessage-deflate connections).
 struct Broadcast: Sendable {
     let room: String
     let roomSeq: UInt64

@@ -56,7 +56,9 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                             try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
                         }
                         let hub = services.hubs.hub(for: channel.eventLoop)
-                        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: Self.deflateOffered(head))
+                        let encodedFrames = EncodedFrameWriter()
+                        try channel.pipeline.syncOperations.addHandler(encodedFrames, position: .first)
+                        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: Self.deflateOffered(head), encodedFrames: encodedFrames)
                         try channel.pipeline.syncOperations.addHandler(connection)
                         return .websocket
                     }
