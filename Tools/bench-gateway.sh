@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the gateway load benchmarks of issue 4 against a fresh release gateway on 127.0.0.1 and prints the figures:
+# fan-out (1 room, 1,000 subscribers) at 200 and 50 messages/s, 100 rooms of 10 members at 1 message/s each, the
+# same rooms run on a --no-sync gateway (what fsync costs), and 10,000 idle WebSockets (memory per connection).
+# The generator shares the machine's cores with the gateway. Usage: Tools/bench-gateway.sh [RUNS] [PORT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Tools/setup.sh
+runs=${1:-1}
+port=${2:-18100}
+swift build -c release --product roomlog >/dev/null
+swift build -c release --product roomlog-load >/dev/null
+bin=.build/release
+work=$(mktemp -d /tmp/roomlog-bench-gateway.XXXXXX)
+server=""
+stop() { [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; server=""; }
+trap 'stop; rm -rf "$work"' EXIT
+start() {  # a fresh gateway on its own directory; extra flags pass through
+    stop
+    local data="$work/db$RANDOM"
+    # The load generator needs more than the default 20 messages/s per session, and many logins.
+    "$bin/roomlog" serve --data "$data" --port "$port" --bcrypt-cost 4 --sends-per-second 2000 --send-burst 2000 \
+        --login-attempts-per-minute 100000 "$@" > "$work/serve.log" 2>&1 &
+    server=$!
+    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
+    echo "the gateway did not start:" >&2; cat "$work/serve.log" >&2; exit 1
+}
+load() {  # prints the command and its figures
+    echo "\$ roomlog-load $*"
+    "$bin/roomlog-load" "$@" --port "$port" --server-pid "$server" | grep -v "ready;"
+    echo
+}
+start
+for _ in $(seq "$runs"); do
+    load fanout --subscribers 1000 --rate 200 --seconds 10
+    load fanout --subscribers 1000 --rate 50 --seconds 10
+    load rooms --rooms 100 --members 10 --rate 1 --seconds 10
+done
+echo "# the same rooms run without fsync (serve --no-sync)"
+start --no-sync
+load rooms --rooms 100 --members 10 --rate 1 --seconds 10
+echo "# a fresh gateway for the memory figure"
+start
+load idle --connections 10000
