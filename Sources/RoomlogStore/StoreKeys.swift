@@ -5,9 +5,25 @@ import RoomlogCore
 enum StoreKeys {
     /// Whether `a` sorts before `b` the way LMDB compares keys (memcmp, then length).
     static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { a in b.withUnsafeBytes { b in precedes(a, b) } }
+    }
+
+    /// Whether `a` sorts before `b` the way LMDB compares keys (memcmp, then length).
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         let common = min(a.count, b.count)
-        let order = common == 0 ? 0 : a.withUnsafeBytes { a in b.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, common) } }
+        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
         return order != 0 ? order < 0 : a.count < b.count
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s: the order of keys that start with them.
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { a in b.withUTF8 { b in precedes(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) } }
+    }
+
+    /// Writes `value` as 8 big-endian bytes at `offset` of `bytes`.
+    static func writeBigEndian(_ value: UInt64, into bytes: inout [UInt8], at offset: Int) {
+        for index in 0..<8 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64(index))) }
     }
 
     /// 8 big-endian bytes: sorts numerically.

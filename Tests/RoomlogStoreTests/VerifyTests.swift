@@ -85,4 +85,27 @@ struct VerifyTests {
         #expect(try await log.append(.post(user: "alice", room: "kkbox", body: "after", clientId: nil)).event?.seq == 26)
         #expect(try log.store.verify().isSound)
     }
+
+    @Test("rebuild writes client ids and room indexes in key order for names and ids that are prefixes of one another or share their first 16 bytes")
+    func keyOrder() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        let users = ["a", "a-b", "ab", "a_b", "a0", "aaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaa", "z"]
+        let ids = ["x", "x1", "X", "x-", "_", "x.:", "xxxxxxxxxxxxxxxxxxxx-1", "xxxxxxxxxxxxxxxxxxxx", "xxxxxxxxxxxxxxxxxxxx-0"]
+        try await log.seed(users: users, room: "r")
+        for room in ["r-1", "r1", "rr", "rrrrrrrrrrrrrrrrrrrr", "rrrrrrrrrrrrrrrrrrrr2"] {
+            _ = try await log.append(.createRoom(user: "a", room: room, topic: ""))
+            for user in users.dropFirst() { _ = try await log.append(.join(user: user, room: room)) }
+        }
+        for user in users {
+            for (index, id) in ids.enumerated() {
+                _ = try await log.append(.post(user: user, room: ["r", "r-1", "r1", "rr", "rrrrrrrrrrrrrrrrrrrr"][index % 5], body: "\(user) \(id)", clientId: id))
+            }
+        }
+        let live = try log.storedProjections()
+        #expect(live.clientMessages.count == users.count * ids.count)
+        _ = try log.store.rebuild()
+        #expect(try log.storedProjections() == live)
+        #expect(try log.store.verify().isSound)
+    }
 }

@@ -27,12 +27,15 @@ public struct Cursor {
 
     /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
     public mutating func append(_ key: [UInt8], _ value: [UInt8]) throws {
-        try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeBytes { valueBytes in
-                var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var dataValue = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))
-            }
+        try key.withUnsafeBytes { try append($0, value) }
+    }
+
+    /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
+    public mutating func append(_ key: UnsafeRawBufferPointer, _ value: [UInt8]) throws {
+        try value.withUnsafeBytes { valueBytes in
+            var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+            var dataValue = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+            try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))
         }
     }
 

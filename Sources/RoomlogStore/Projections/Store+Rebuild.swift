@@ -75,16 +75,59 @@ extension Store {
         }
     }
 
-    /// The events of the log applied, with checks, to empty projections.
+    /// Events a replay's reading thread decodes per chunk, and chunks that may wait for the applying thread.
+    static let replayChunkEventsMax = 4096
+    static let replayChunksMax = 4
+
+    /// The events of the log up to `txn`'s head applied, with checks, to empty projections. A second thread reads
+    /// and decodes them from its own snapshot (which holds the same events up to that head: events never change)
+    /// while this one applies them.
     func replayLog(_ txn: Transaction) throws -> Projections {
+        let head = try head(txn)
         var projections = Projections()
         let storedIds = try txn.count(databases.clientIds)
-        projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : try txn.count(databases.events))
-        try scanEvents(txn, from: 1) { event in
-            try projections.applyChecked(event)
-            return true
+        projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : Int(head))
+        let pipe = ChunkPipe<Result<[Event], any Error>>(chunksMax: Self.replayChunksMax)
+        let finished = DispatchSemaphore(value: 0)
+        let reader = Thread { [self] in
+            defer {
+                pipe.finish()
+                finished.signal()
+            }
+            do {
+                try readEvents(through: head, into: pipe)
+            } catch {
+                _ = pipe.put(.failure(error))
+            }
+        }
+        reader.name = "roomlog-replay"
+        reader.start()
+        defer {
+            pipe.cancel()
+            finished.wait()
+        }
+        while let chunk = pipe.take() {
+            for event in try chunk.get() { try projections.applyChecked(event) }
         }
         return projections
+    }
+
+    /// Reads events 1 through `head` in chunks into `pipe`, until it is cancelled; throws `LMDBError` or
+    /// `EventDecodingError`.
+    private func readEvents(through head: UInt64, into pipe: ChunkPipe<Result<[Event], any Error>>) throws {
+        var chunk: [Event] = []
+        chunk.reserveCapacity(Self.replayChunkEventsMax)
+        var open = true
+        try readEvents(from: 1) { event in
+            guard event.seq <= head else { return false }
+            chunk.append(event)
+            if chunk.count == Self.replayChunkEventsMax {
+                open = pipe.put(.success(chunk))
+                chunk.removeAll(keepingCapacity: true)
+            }
+            return open
+        }
+        if open, !chunk.isEmpty { _ = pipe.put(.success(chunk)) }
     }
 
     static func differences(stored: Projections, rebuilt: Projections) -> [String] {

@@ -2,20 +2,20 @@ import Foundation
 
 /// A bounded hand-over of chunks from one producer thread to one consumer: the producer blocks while
 /// `chunksMax` chunks wait, the consumer while none do. `nil` from `take()` means the producer finished.
-final class ChunkPipe<Chunk>: @unchecked Sendable {
+package final class ChunkPipe<Chunk>: @unchecked Sendable {
     private let condition = NSCondition()
     private var chunks: [Chunk] = []
     private var finished = false
     private var cancelled = false
-    let chunksMax: Int
+    package let chunksMax: Int
 
-    init(chunksMax: Int) {
+    package init(chunksMax: Int) {
         precondition(chunksMax >= 1, "a pipe holds at least one chunk")
         self.chunksMax = chunksMax
     }
 
     /// Hands `chunk` over; returns false if the consumer has cancelled.
-    func put(_ chunk: Chunk) -> Bool {
+    package func put(_ chunk: Chunk) -> Bool {
         condition.withLock {
             while chunks.count >= chunksMax, !cancelled { condition.wait() }
             guard !cancelled else { return false }
@@ -26,7 +26,7 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     }
 
     /// Marks the end of the chunks.
-    func finish() {
+    package func finish() {
         condition.withLock {
             finished = true
             condition.broadcast()
@@ -34,7 +34,7 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     }
 
     /// The next chunk, or nil once the producer has finished and every chunk was taken.
-    func take() -> Chunk? {
+    package func take() -> Chunk? {
         condition.withLock {
             while chunks.isEmpty, !finished { condition.wait() }
             guard !chunks.isEmpty else { return nil }
@@ -44,7 +44,7 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     }
 
     /// Tells the producer to stop.
-    func cancel() {
+    package func cancel() {
         condition.withLock {
             cancelled = true
             condition.broadcast()
