@@ -73,4 +73,6 @@ enum MetaKey {
     static let epoch = Array("epoch".utf8)
     /// The last `seq` the stored projections include.
     static let appliedSeq = Array("applied_seq".utf8)
+    /// Every client id of a message up to this `seq` is in `client_ids`; later ones are in `client_ids_recent`.
+    static let clientIdsMergedThrough = Array("client_ids_merged_through".utf8)
 }

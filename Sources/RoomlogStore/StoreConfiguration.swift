@@ -15,6 +15,11 @@ public struct StoreConfiguration: Sendable {
     /// How often a waiting tailer looks at the log even without a wake-up (a writer killed between its commit and
     /// its wake-up must not stall readers), in milliseconds.
     public var tailSafetyPollMilliseconds = 250
+    /// The most recent client ids kept apart from the `client_ids` B-tree (in memory and in an append-only table)
+    /// before the oldest are merged into it.
+    public var clientIdsRecentMax = 65_536
+    /// How many of the oldest recent client ids one merge moves into the B-tree.
+    public var clientIdsMergeMax = 8192
     /// The protocol's limits, checked by the writer.
     public var limits = Limits()
 
@@ -35,6 +40,8 @@ public struct StoreConfiguration: Sendable {
         try require(writerQueueCommandsMax >= writerBatchCommandsMax, "writerQueueCommandsMax")
         try require(tailBatchEventsMax >= 1, "tailBatchEventsMax")
         try require(tailSafetyPollMilliseconds >= 1, "tailSafetyPollMilliseconds")
+        try require(clientIdsRecentMax >= 1, "clientIdsRecentMax")
+        try require(clientIdsMergeMax >= 1, "clientIdsMergeMax")
         try limits.validate()
     }
 }

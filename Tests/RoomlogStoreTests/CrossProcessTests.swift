@@ -23,7 +23,7 @@ struct CrossProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tailer = try ChildProcess("roomlog-bench", ["tail", "--data", directory, "--count", "\(2 * count)"])
         try await tailer.waitFor("tailer ready") { $0.contains("ready") }
-        let writers = try ["wa", "wb"].map { try ChildProcess("roomlog-bench", ["append", "--data", directory, "--user", $0, "--count", "\(count)"]) }
+        let writers = try ["wa", "wb"].map { try ChildProcess("roomlog-bench", ["append", "--data", directory, "--user", $0, "--count", "\(count)", "--client-ids-recent-max", "16"]) }
         for writer in writers { #expect(try await writer.waitForExit() == 0) }
         #expect(try await tailer.waitForExit() == 0)
 
@@ -48,6 +48,35 @@ struct CrossProcessTests {
         #expect(try store.room(named: "shared")?.head == UInt64(2 * count + 2))
     }
 
+    @Test("a client id posted through another process, recent or merged, is repeated here, not appended twice")
+    func repeatedAcrossProcesses() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = StoreConfiguration(directory: directory)
+        configuration.clientIdsRecentMax = 16
+        configuration.clientIdsMergeMax = 8
+        let store = try Store(configuration: configuration)
+        let writer = LogWriter(store: store)
+        defer { writer.stop() }
+        _ = try await writer.append(.register(user: "here", passwordHash: "h"))  // this writer has caught up to here
+        let count = 40
+        let other = try await run("roomlog-bench", ["append", "--data", directory, "--user", "there", "--count", "\(count)", "--client-ids-recent-max", "16"])
+        #expect(other.status == 0)
+        let acked = acks(other.lines)
+        #expect(acked.count == count)
+        let head = try store.head()
+        for ack in acked {
+            let outcome = try await writer.append(.post(user: "there", room: "shared", body: "again", clientId: "there-\(ack.index)"))
+            guard case .repeated(let receipt) = outcome else {
+                Issue.record("there-\(ack.index) was not repeated: \(outcome)")
+                continue
+            }
+            #expect(receipt.seq == ack.seq && receipt.roomSeq == ack.roomSeq && receipt.room == "shared")
+        }
+        #expect(try store.head() == head)
+        #expect(try store.verify().isSound)
+    }
+
     @Test("SIGKILL while appending loses no acknowledged event; the log reopens dense and verified")
     func crash() async throws {
         let directory = temporaryDataDirectory()
@@ -55,7 +84,7 @@ struct CrossProcessTests {
         var acknowledged: [(user: String, seq: UInt64, index: Int)] = []
         for (round, killAfter) in [1, 40, 250].enumerated() {
             let user = "crash\(round)"
-            let child = try ChildProcess("roomlog-bench", ["append", "--data", directory, "--user", user, "--count", "0"])
+            let child = try ChildProcess("roomlog-bench", ["append", "--data", directory, "--user", user, "--count", "0", "--client-ids-recent-max", "16"])
             try await child.waitFor("\(killAfter) acks") { acks($0).count >= killAfter }
             child.kill()
             _ = try await child.waitForExit()

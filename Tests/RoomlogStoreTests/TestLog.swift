@@ -21,9 +21,13 @@ final class TestLog: @unchecked Sendable {
     let writer: LogWriter
     let time = ManualClock()
 
-    init(durable: Bool = false, mapSizeBytes: Int? = nil, label: String = #function) throws {
+    /// A log whose writer keeps at most `clientIdsRecentMax` recent client ids apart and merges 5 at a time, so the
+    /// tests go through merges (the default is tens of thousands).
+    init(durable: Bool = false, mapSizeBytes: Int? = nil, clientIdsRecentMax: Int = 8, label: String = #function) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-test-\(UUID().uuidString)").path
         var configuration = StoreConfiguration(directory: directory)
+        configuration.clientIdsRecentMax = clientIdsRecentMax
+        configuration.clientIdsMergeMax = 5
         configuration.environment.durable = durable
         if let mapSizeBytes { configuration.environment.mapSizeBytes = mapSizeBytes }
         store = try Store(configuration: configuration)

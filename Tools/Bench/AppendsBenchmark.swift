@@ -13,6 +13,8 @@ struct AppendsBenchmark: AsyncParsableCommand {
     @Option(help: "Message body size in bytes.") var bodyBytes = 200
     @Flag(help: "Use MDB_NOSYNC (not durable).") var noSync = false
     @Flag(help: "Send no client message ids.") var noIds = false
+    @Option(help: "StoreConfiguration.clientIdsRecentMax (the default if not given).") var clientIdsRecentMax: Int?
+    @Option(help: "StoreConfiguration.clientIdsMergeMax (the default if not given).") var clientIdsMergeMax: Int?
 
     func run() async throws {
         print("durable=\(!noSync) ids=\(!noIds) body=\(bodyBytes)B rooms=\(rooms) seconds=\(seconds)")
@@ -27,6 +29,8 @@ struct AppendsBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = StoreConfiguration(directory: directory)
         configuration.environment.durable = !noSync
+        if let clientIdsRecentMax { configuration.clientIdsRecentMax = clientIdsRecentMax }
+        if let clientIdsMergeMax { configuration.clientIdsMergeMax = clientIdsMergeMax }
         let store = try Store(configuration: configuration)
         let writer = LogWriter(store: store)
         try await prepare(writer, users: callers, rooms: rooms)

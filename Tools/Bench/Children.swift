@@ -17,9 +17,15 @@ struct AppendChild: AsyncParsableCommand {
     @Option(help: "The posting user.") var user: String
     @Option(help: "The room.") var room = "shared"
     @Option(help: "How many messages; 0 posts until killed.") var count = 100
+    @Option(help: "Recent client ids kept apart before merging (half of them per merge); the default if not given.") var clientIdsRecentMax: Int?
 
     func run() async throws {
-        let store = try Store(configuration: StoreConfiguration(directory: data))
+        var configuration = StoreConfiguration(directory: data)
+        if let clientIdsRecentMax {
+            configuration.clientIdsRecentMax = clientIdsRecentMax
+            configuration.clientIdsMergeMax = max(1, clientIdsRecentMax / 2)
+        }
+        let store = try Store(configuration: configuration)
         let writer = LogWriter(store: store)
         try await enter(writer, user: user, room: room)
         Output.line("ready")

@@ -55,6 +55,8 @@ public final class LogWriter: @unchecked Sendable {
     let decider: Decider
     let clock: Clock
     private let condition = NSCondition()
+    /// The recent client ids, used only on the writer thread.
+    private let recentClientIds = RecentClientIds()
     private var queue: [Pending] = []
     private var committed: [Committed] = []
     private var stopping = false
@@ -207,18 +209,21 @@ public final class LogWriter: @unchecked Sendable {
     /// One write transaction for the whole batch; a storage failure fails every command of it.
     private func commit(_ batch: [Pending]) -> [Result<CommandOutcome, any Error>] {
         do {
-            return try store.environment.write(deferringSync: true) { txn in
-                var state = TransactionProjections(txn, store.databases)
+            let (results, head, merged) = try store.environment.write(deferringSync: true) { txn in
                 let start = try store.head(txn)
                 let applied = try store.appliedSeq(txn)
                 precondition(applied == start, "projections applied up to \(applied) but the log ends at \(start)")
+                try recentClientIds.begin(txn, store.databases, head: start)
+                var state = TransactionProjections(txn, store.databases, recent: recentClientIds, configuration: store.configuration)
                 var head = start
                 let now = clock()
                 let results = try batch.map { pending in try apply(pending.command, now: now, head: &head, &state) }
                 try state.flush()
                 if head != start { try txn.put(store.databases.meta, MetaKey.appliedSeq, StoreKeys.seq(head)) }
-                return results
+                return (results, head, try state.mergedThrough())
             }
+            recentClientIds.committed(head: head, mergedThrough: merged)
+            return results
         } catch {
             return batch.map { _ in .failure(error) }
         }

@@ -49,6 +49,24 @@ enum RecordCoding {
         return writer.bytes
     }
 
+    /// A `client_ids_recent` value (its key is the message's `seq`): the user, the id, the room, the `roomSeq`.
+    static func encodeRecent(user: String, _ receipt: MessageReceipt) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeString(user)
+        writer.writeString(receipt.id)
+        writer.writeString(receipt.room)
+        writer.writeVarint(receipt.roomSeq)
+        return writer.bytes
+    }
+
+    static func decodeRecent(seq: UInt64, _ bytes: UnsafeRawBufferPointer) throws -> (user: String, receipt: MessageReceipt) {
+        try decoding("client_ids_recent", bytes) { reader in
+            let user = try reader.readString()
+            let id = try reader.readString()
+            return (user, MessageReceipt(id: id, room: try reader.readString(), seq: seq, roomSeq: try reader.readVarint()))
+        }
+    }
+
     static func decodeReceipt(id: String, _ bytes: UnsafeRawBufferPointer) throws -> MessageReceipt {
         try decoding("client_ids", bytes) { reader in
             MessageReceipt(id: id, room: try reader.readString(), seq: try reader.readVarint(), roomSeq: try reader.readVarint())

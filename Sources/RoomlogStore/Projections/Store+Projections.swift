@@ -5,7 +5,7 @@ extension Store {
     func loadProjections(_ txn: Transaction) throws -> Projections {
         var projections = Projections()
         projections.appliedSeq = try appliedSeq(txn)
-        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds))
+        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent))
         try forEach(txn, databases.users) { key, value in
             let name = String(decoding: key, as: UTF8.self)
             projections.users[name] = try RecordCoding.decodeUser(name: name, value)
@@ -22,6 +22,13 @@ extension Store {
         try forEachPair(txn, databases.userRooms) { user, room, _ in projections.userRooms[user, default: []].insert(room) }
         try forEachPair(txn, databases.clientIds) { user, id, value in
             projections.clientMessages[.init(user: user, id: id)] = try RecordCoding.decodeReceipt(id: id, value)
+        }
+        try forEach(txn, databases.clientIdsRecent) { key, value in
+            guard key.count == 8 else { throw StoreError.corruptRecord(database: "client_ids_recent") }
+            let (user, receipt) = try RecordCoding.decodeRecent(seq: StoreKeys.seq(from: key), value)
+            guard projections.clientMessages.updateValue(receipt, forKey: .init(user: user, id: receipt.id)) == nil else {
+                throw StoreError.corruptRecord(database: "client_ids_recent")
+            }
         }
         try forEach(txn, databases.roomIndex) { key, value in
             guard let separator = key.firstIndex(of: 0), key.count == separator + 9, value.count == 8 else {
@@ -59,6 +66,7 @@ extension Store {
         try writeClientIds(projections.clientMessages, txn)
         try writeRoomIndex(projections.roomIndex, txn)
         try txn.put(databases.meta, MetaKey.appliedSeq, StoreKeys.seq(projections.appliedSeq))
+        try txn.put(databases.meta, MetaKey.clientIdsMergedThrough, StoreKeys.seq(projections.appliedSeq))
     }
 
     /// Every room's index, room by room in key order, reusing one key buffer (a million entries per second matter).

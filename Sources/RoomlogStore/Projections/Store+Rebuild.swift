@@ -85,7 +85,7 @@ extension Store {
     func replayLog(_ txn: Transaction) throws -> Projections {
         let head = try head(txn)
         var projections = Projections()
-        let storedIds = try txn.count(databases.clientIds)
+        let storedIds = try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent)
         projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : Int(head))
         let pipe = ChunkPipe<Result<[Event], any Error>>(chunksMax: Self.replayChunksMax)
         let finished = DispatchSemaphore(value: 0)

@@ -16,13 +16,16 @@ struct StoreDatabases: Sendable {
     let roomMembers: Database
     /// user, 0, room -> nothing.
     let userRooms: Database
-    /// user, 0, client id -> receipt.
+    /// user, 0, client id -> receipt: every client id but the recent ones.
     let clientIds: Database
+    /// big-endian `seq` -> user, client id, room, `roomSeq`: the recent client ids, appended in log order and merged
+    /// into `clientIds` in bulk (`RecentClientIds`).
+    let clientIdsRecent: Database
     /// format, epoch, applied seq.
     let meta: Database
 
     /// Every projection database: what `rebuild` empties and refills.
-    var projections: [Database] { [roomIndex, users, sessions, sessionExpiry, rooms, roomMembers, userRooms, clientIds] }
+    var projections: [Database] { [roomIndex, users, sessions, sessionExpiry, rooms, roomMembers, userRooms, clientIds, clientIdsRecent] }
 
     /// Opens (creating) every database in `txn`.
     init(_ txn: Transaction) throws {
@@ -35,6 +38,7 @@ struct StoreDatabases: Sendable {
         roomMembers = try txn.open("room_members", create: true)
         userRooms = try txn.open("user_rooms", create: true)
         clientIds = try txn.open("client_ids", create: true)
+        clientIdsRecent = try txn.open("client_ids_recent", create: true)
         meta = try txn.open("meta", create: true)
     }
 }

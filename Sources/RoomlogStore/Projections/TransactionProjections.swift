@@ -1,10 +1,13 @@
 import RoomlogCore
 
 /// The projections as seen and changed inside one write transaction. Rooms are cached for the batch and written
-/// once by `flush()`, which must run before the transaction commits.
+/// once by `flush()`, which must run before the transaction commits. Client ids go to the recent ones (see
+/// `RecentClientIds`); `flush()` merges the oldest into `client_ids` when there are too many.
 struct TransactionProjections: ProjectionState {
     let txn: Transaction
     let databases: StoreDatabases
+    let recent: RecentClientIds
+    let configuration: StoreConfiguration
     private let cache = Cache()
 
     /// What one batch has read or changed of users and rooms; rooms reach the database in `flush()`.
@@ -12,11 +15,23 @@ struct TransactionProjections: ProjectionState {
         var rooms: [String: Room?] = [:]
         var dirtyRooms: Set<String> = []
         var users: [String: User?] = [:]
+        /// Client ids this batch added (to the recent ones, as pending).
+        var clientIdsAdded = 0
+        var mergedThrough: UInt64?
     }
 
-    init(_ txn: Transaction, _ databases: StoreDatabases) {
+    /// The projections in `txn`, with the writer's `recent` client ids, begun at `txn`'s head.
+    init(_ txn: Transaction, _ databases: StoreDatabases, recent: RecentClientIds, configuration: StoreConfiguration) {
         self.txn = txn
         self.databases = databases
+        self.recent = recent
+        self.configuration = configuration
+    }
+
+    /// `client_ids_merged_through` after this transaction; throws `LMDBError`.
+    func mergedThrough() throws -> UInt64 {
+        if let merged = cache.mergedThrough { return merged }
+        return try RecentClientIds.mergedThrough(txn, databases)
     }
 
     mutating func flush() throws {
@@ -25,6 +40,9 @@ struct TransactionProjections: ProjectionState {
             try txn.put(databases.rooms, Array(name.utf8), RecordCoding.encode(room))
         }
         cache.dirtyRooms = []
+        if cache.clientIdsAdded > 0, try txn.count(databases.clientIdsRecent) > configuration.clientIdsRecentMax {
+            cache.mergedThrough = try RecentClientIds.merge(txn, databases, count: configuration.clientIdsMergeMax)
+        }
     }
 
     func user(named name: String) throws -> User? {
@@ -50,7 +68,8 @@ struct TransactionProjections: ProjectionState {
     }
 
     func clientMessage(user: String, id: String) throws -> MessageReceipt? {
-        try txn.get(databases.clientIds, StoreKeys.pair(user, id)).map { try RecordCoding.decodeReceipt(id: id, $0) }
+        if let receipt = recent.receipt(user: user, id: id) { return receipt }
+        return try txn.get(databases.clientIds, StoreKeys.pair(user, id)).map { try RecordCoding.decodeReceipt(id: id, $0) }
     }
 
     mutating func putUser(_ user: User) throws {
@@ -84,7 +103,9 @@ struct TransactionProjections: ProjectionState {
     }
 
     mutating func putClientMessage(user: String, receipt: MessageReceipt) throws {
-        try txn.put(databases.clientIds, StoreKeys.pair(user, receipt.id), RecordCoding.encode(receipt))
+        try txn.put(databases.clientIdsRecent, StoreKeys.seq(receipt.seq), RecordCoding.encodeRecent(user: user, receipt), append: true)
+        recent.insert(user: user, receipt)
+        cache.clientIdsAdded += 1
     }
 
     mutating func indexRoomEvent(room: String, roomSeq: UInt64, seq: UInt64) throws {
