@@ -47,14 +47,15 @@ final class Hub: @unchecked Sendable {
     /// Takes `subscription` out of its room's list (swapping the last one into its place).
     func unsubscribe(_ subscription: Subscription) {
         loop.preconditionInEventLoop()
-        guard var list = rooms.removeValue(forKey: subscription.room), subscription.index < list.count,
-              list[subscription.index] === subscription else { return }
+        // Taken out of the table while it changes, so the array is not copied.
+        guard var list = rooms.removeValue(forKey: subscription.room) else { return }
+        defer { if !list.isEmpty { rooms[subscription.room] = list } }
+        guard subscription.index < list.count, list[subscription.index] === subscription else { return }
         let moved = list.removeLast()
         if moved !== subscription {
             moved.index = subscription.index
             list[subscription.index] = moved
         }
-        if !list.isEmpty { rooms[subscription.room] = list }
         metrics.subscriptions.decrement()
     }
 

@@ -28,7 +28,7 @@ extension Store {
     public func rebuild() throws -> RebuildReport {
         let started = Date()
         let projections = try environment.write { txn in
-            let projections = try replayLog(txn)
+            let projections = try replayLog(txn, readingOnSecondThread: true)
             for database in databases.projections { try txn.empty(database) }
             try writeProjections(projections, txn)
             return projections
@@ -57,7 +57,7 @@ extension Store {
             var problems: [String] = []
             let rebuilt: Projections
             do {
-                rebuilt = try replayLog(txn)
+                rebuilt = try replayLog(txn, readingOnSecondThread: false)
             } catch let error as LogInconsistency {
                 return VerifyReport(events: error.seq - 1, problems: [error.description])
             } catch let error as EventDecodingError {
@@ -79,14 +79,24 @@ extension Store {
     static let replayChunkEventsMax = 4096
     static let replayChunksMax = 4
 
-    /// The events of the log up to `txn`'s head applied, with checks, to empty projections. A second thread reads
-    /// and decodes them from its own snapshot (which holds the same events up to that head: events never change)
-    /// while this one applies them.
-    func replayLog(_ txn: Transaction) throws -> Projections {
+    /// The events of the log up to `txn`'s head applied, with checks, to empty projections.
+    ///
+    /// `readingOnSecondThread`: a second thread reads and decodes the events from its own snapshot (which holds the
+    /// same events up to that head: events never change) while this one applies them. Only for a write `txn`: no
+    /// process can commit meanwhile, so that snapshot never finds the map resized by another process, which would
+    /// need the exclusive resize lock that this thread's transaction holds shared.
+    func replayLog(_ txn: Transaction, readingOnSecondThread: Bool) throws -> Projections {
         let head = try head(txn)
         var projections = Projections()
         let storedIds = try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent)
         projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : Int(head))
+        guard readingOnSecondThread else {
+            try scanEvents(txn, from: 1) { event in
+                try projections.applyChecked(event)
+                return true
+            }
+            return projections
+        }
         let pipe = ChunkPipe<Result<[Event], any Error>>(chunksMax: Self.replayChunksMax)
         let finished = DispatchSemaphore(value: 0)
         let reader = Thread { [self] in
