@@ -25,6 +25,8 @@ public struct GatewayConfiguration: Sendable {
     public var historyPageEventsDefault = 100
     /// The largest history page, in events.
     public var historyPageEventsMax = 500
+    /// Events a catching-up subscription reads and sends per event-loop tick.
+    public var catchUpPageEventsMax = 500
     /// Messages a session may send per second, sustained.
     public var sendsPerSecond = 20.0
     /// Messages a session may send at once.
@@ -53,6 +55,7 @@ public struct GatewayConfiguration: Sendable {
         try require(frameBytesMax >= 128, "frameBytesMax")
         try require(outboxBytesMax >= 4096, "outboxBytesMax")
         try require(historyPageEventsDefault >= 1 && historyPageEventsDefault <= historyPageEventsMax, "historyPageEventsDefault")
+        try require(catchUpPageEventsMax >= 1, "catchUpPageEventsMax")
         try require(sendsPerSecond > 0, "sendsPerSecond")
         try require(sendBurstMessages >= 1, "sendBurstMessages")
         try require(loginAttemptsMax >= 1, "loginAttemptsMax")

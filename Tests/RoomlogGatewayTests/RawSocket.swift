@@ -66,6 +66,45 @@ final class RawSocket {
         try write(frame)
     }
 
+    private var unread: [UInt8] = []
+
+    /// Reads frames and collects the payloads of text frames until `done` holds for them; throws if the connection
+    /// ends or a read times out first.
+    func readTexts(until done: ([String]) -> Bool) throws -> [String] {
+        var texts: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while !done(texts) {
+            if let (opcode, payload, length) = Self.frame(in: unread) {
+                unread.removeFirst(length)
+                if opcode == 0x8 { throw SocketError(description: "the server closed the connection") }
+                if opcode == 0x1 { texts.append(String(decoding: payload, as: UTF8.self)) }
+                continue
+            }
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { throw SocketError(description: "read ended: \(count)") }
+            unread += buffer[0..<count]
+        }
+        return texts
+    }
+
+    /// The first whole unmasked frame in `bytes`: its opcode, payload and length in bytes.
+    static func frame(in bytes: [UInt8]) -> (opcode: UInt8, payload: ArraySlice<UInt8>, length: Int)? {
+        guard bytes.count >= 2 else { return nil }
+        var length = Int(bytes[1] & 0x7f)
+        var header = 2
+        if length == 126 {
+            guard bytes.count >= 4 else { return nil }
+            length = Int(bytes[2]) << 8 | Int(bytes[3])
+            header = 4
+        } else if length == 127 {
+            guard bytes.count >= 10 else { return nil }
+            length = (2..<10).reduce(0) { $0 << 8 | Int(bytes[$1]) }
+            header = 10
+        }
+        guard bytes.count >= header + length else { return nil }
+        return (bytes[0] & 0x0f, bytes[header..<(header + length)], header + length)
+    }
+
     /// Shuts down our sending side, as a client that goes away without a close frame.
     func shutdownWriting() {
         shutdown(descriptor, Int32(SHUT_WR))

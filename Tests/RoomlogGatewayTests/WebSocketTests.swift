@@ -228,7 +228,8 @@ struct WebSocketTests {
 
     @Test("a resumed subscriber gets exactly the 50 messages it missed, in order, then live ones, while others keep sending")
     func resume() async throws {
-        let gateway = try GatewayHarness { $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000 }
+        // Pages of 7 events, so the catch-up goes live at a page boundary while the live sends arrive.
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 1000; $0.sendsPerSecond = 1000; $0.catchUpPageEventsMax = 7 }
         defer { gateway.close() }
         try await gateway.runLive { client, port in
             let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
@@ -252,6 +253,29 @@ struct WebSocketTests {
                 }
                 try await sender.value
             }
+        }
+    }
+
+    @Test("a subscriber catching up a long history that stops reading is paused, not closed, and gets it all in order once it reads")
+    func pausedCatchUp() async throws {
+        let gateway = try GatewayHarness { $0.outboxBytesMax = 8192; $0.socketSendBufferBytes = 4096; $0.catchUpPageEventsMax = 50 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            let body = String(repeating: "h", count: 200)
+            for index in 0..<3000 { _ = try await gateway.writer.append(.post(user: "alice", room: "kkbox", body: "\(index) \(body)", clientId: nil)) }
+            let bob = try RawSocket(port: port, token: tokens[1])
+            try bob.send(#"{"type":"subscribe","room":"kkbox","after":0}"#)
+            try await Task.sleep(for: .milliseconds(300))  // not reading: the outbox fills and the catch-up pauses
+            let texts = try bob.readTexts { texts in texts.filter { $0.hasPrefix(#"{"type":"event""#) }.count >= 3002 }
+            let roomSeqs = texts.compactMap { text -> Int? in
+                guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+                return (frame["event"] as? [String: Any])?["roomSeq"] as? Int
+            }
+            #expect(roomSeqs == Array(1...3002))
+            try await client.call(.post, "/api/v1/rooms/kkbox/messages", #"{"body":"live"}"#, token: tokens[0])
+            let live = try bob.readTexts { $0.contains { $0.hasPrefix(#"{"type":"event""#) } }
+            #expect(live.contains { $0.contains(#""roomSeq":3003"#) })
         }
     }
 

@@ -23,6 +23,9 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     private var closed = false
     /// The subscribed rooms; each subscription keeps the last `roomSeq` written to this client.
     private var subscriptionsByRoom: [String: Subscription] = [:]
+    /// Rooms still being caught up from the log, with the last `roomSeq` sent; they go live once caught up.
+    private var catchingUp: [String: UInt64] = [:]
+    private var catchUpScheduled = false
     /// Whether the hub has this connection on its list to flush this tick.
     var flushPending = false
 
@@ -46,7 +49,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        for room in Array(subscriptionsByRoom.keys) { stopSubscription(room) }
+        for room in Array(subscriptionsByRoom.keys) + Array(catchingUp.keys) { stopSubscription(room) }
         hub.remove(self)
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
         self.context = nil
@@ -197,7 +200,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
             json.string("room", room)
             json.number("head", head)
             send(json.finish())
-            startSubscription(room, after: head)
+            startSubscription(room, after: head, replacing: false)
         }
     }
 
@@ -225,7 +228,11 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         json.number("head", state.head)
         json.bool("recovered", recovered)
         send(json.finish())
-        startSubscription(room, after: recovered ? min(after ?? state.head, state.head) : state.head)
+        if recovered, let after {
+            startSubscription(room, after: min(after, state.head), replacing: true)
+        } else {
+            startSubscription(room, after: state.head, replacing: false)
+        }
     }
 
     private func unsubscribe(_ frame: ClientFrame) throws {
@@ -261,31 +268,58 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Subscriptions
 
-    /// Sends every event of `room` after `roomSeq` from the log, then follows it live: the hub's deliveries with a
-    /// `roomSeq` already sent are skipped, so there is no gap and no repeat. Runs on the loop, so no delivery
-    /// interleaves with the catch-up.
-    private func startSubscription(_ room: String, after roomSeq: UInt64) {
-        var last = roomSeq
-        do {
-            while true {
-                guard let page = try services.store.roomEvents(room, after: last, limit: services.configuration.historyPageEventsMax) else { break }
-                for event in page.events { send(EventFrames.event(event)) }
-                guard let final = page.events.last else { break }
-                last = final.roomSeq
+    /// Sends every event of `room` after `roomSeq` from the log, then follows it live. `replacing` restarts a
+    /// subscription the connection already has (a subscribe with `after`); otherwise an existing one stays as it is.
+    private func startSubscription(_ room: String, after roomSeq: UInt64, replacing: Bool) {
+        let subscribed = subscriptionsByRoom[room] != nil || catchingUp[room] != nil
+        guard replacing || !subscribed else { return }
+        stopSubscription(room)
+        catchingUp[room] = roomSeq
+        continueCatchUp()
+    }
+
+    /// Sends the next page (`catchUpPageEventsMax`) of each room being caught up, one page per loop tick while the
+    /// client keeps up, and pauses while the outbox is full (`channelWritabilityChanged` resumes), so a long
+    /// catch-up neither holds the loop nor piles up frames. A page that comes back short reached the head: the room
+    /// goes live in that same tick, so every event the hub delivers afterwards is past what the page held, and the
+    /// hub skips any `roomSeq` already sent: no gap, no repeat.
+    private func continueCatchUp() {
+        guard let context, !closed else { return }
+        let pageEvents = services.configuration.catchUpPageEventsMax
+        for (room, last) in catchingUp {
+            guard context.channel.isWritable else { return }
+            do {
+                let events = try services.store.roomEvents(room, after: last, limit: pageEvents)?.events ?? []
+                for event in events { send(EventFrames.event(event)) }
+                let sent = events.last?.roomSeq ?? last
+                guard events.count == pageEvents else {
+                    catchingUp[room] = nil
+                    let subscription = Subscription(room: room, connection: self, last: sent)
+                    subscriptionsByRoom[room] = subscription
+                    hub.subscribe(subscription)
+                    continue
+                }
+                catchingUp[room] = sent
+            } catch {
+                catchingUp[room] = nil
+                sendError("internal_error", "could not read the room's history; subscribe again", room: room)
             }
-        } catch {
-            sendError("internal_error", "could not read the room's history", room: room)
         }
-        if let existing = subscriptionsByRoom[room] {
-            existing.last = max(existing.last, last)
-        } else {
-            let subscription = Subscription(room: room, connection: self, last: last)
-            subscriptionsByRoom[room] = subscription
-            hub.subscribe(subscription)
+        guard !catchingUp.isEmpty, !catchUpScheduled else { return }
+        catchUpScheduled = true
+        context.eventLoop.execute { [self] in
+            catchUpScheduled = false
+            continueCatchUp()
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, !catchingUp.isEmpty { continueCatchUp() }
+        context.fireChannelWritabilityChanged()
+    }
+
     private func stopSubscription(_ room: String) {
+        catchingUp[room] = nil
         guard let subscription = subscriptionsByRoom.removeValue(forKey: room) else { return }
         hub.unsubscribe(subscription)
     }
