@@ -99,6 +99,8 @@ async def scenario():
     await bob.evaluate("[...document.querySelectorAll('#rooms li')].find(li => li.textContent.startsWith('kkbox')).click()")
     await bob.until("entered kkbox", "document.querySelector('#rooms li.current')?.textContent.startsWith('kkbox')")
     await alice.until("sees bob join", alice.log_contains("* bob joined"))
+    for tab in (alice, bob):
+        await tab.until("shows no error", "document.getElementById('status').innerText === ''")
     await alice.say("肚子餓了吃啥 ?")
     await alice.until("sees its own message", alice.log_contains("alice: 肚子餓了吃啥 ?"))
     await bob.until("sees alice's message", bob.log_contains("alice: 肚子餓了吃啥 ?"))
