@@ -52,6 +52,11 @@ final class RawSocket {
 
     /// Sends `text` as one masked text frame.
     func send(_ text: String) throws {
+        try write(Self.maskedFrame(text))
+    }
+
+    /// `text` as one masked text frame.
+    static func maskedFrame(_ text: String) -> [UInt8] {
         let payload = Array(text.utf8)
         var frame: [UInt8] = [0x81]
         if payload.count < 126 {
@@ -63,7 +68,7 @@ final class RawSocket {
         let mask: [UInt8] = [1, 2, 3, 4]
         frame += mask
         frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-        try write(frame)
+        return frame
     }
 
     private var unread: [UInt8] = []

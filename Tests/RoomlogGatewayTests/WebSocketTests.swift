@@ -279,6 +279,26 @@ struct WebSocketTests {
         }
     }
 
+    @Test("join and subscribe sent in one write take effect in order: joined, then subscribed, with no not_a_member")
+    func joinThenSubscribe() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let alice = try await client.user("alice")
+            try await client.call(.post, "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+            let bob = try RawSocket(port: port, token: try await client.user("bob"))
+            _ = try bob.readTexts { $0.count == 1 }  // hello
+            try bob.write(RawSocket.maskedFrame(#"{"type":"join","room":"kkbox"}"#) + RawSocket.maskedFrame(#"{"type":"subscribe","room":"kkbox","after":0}"#))
+            let texts = try bob.readTexts { $0.count == 4 }
+            let types = texts.compactMap { text -> String? in
+                let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                return frame?["type"] as? String
+            }
+            #expect(types == ["joined", "subscribed", "event", "event"])
+            #expect(texts[2].contains(#""roomSeq":1"#) && texts[3].contains(#""roomSeq":2"#))
+        }
+    }
+
     @Test("a subscriber from another epoch is told recovered false and gets only live events")
     func otherEpoch() async throws {
         let gateway = try GatewayHarness()

@@ -23,6 +23,12 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     private var closed = false
     /// The subscribed rooms; each subscription keeps the last `roomSeq` written to this client.
     private var subscriptionsByRoom: [String: Subscription] = [:]
+    /// Joins and leaves of this connection at the writer, by room, and the subscribe and unsubscribe frames that
+    /// wait for them (at most `waitingFramesMax` in all).
+    private var membershipChanges: [String: Int] = [:]
+    private var waitingFrames: [String: [ClientFrame]] = [:]
+    private var waitingFrameCount = 0
+    static let waitingFramesMax = 64
     /// Rooms still being caught up from the log, with the last `roomSeq` sent; they go live once caught up.
     private var catchingUp: [String: UInt64] = [:]
     private var catchUpScheduled = false
@@ -167,7 +173,20 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         } catch {
             return sendError("bad_frame", "not a JSON object")
         }
-        let frame = ClientFrame(fields: fields)
+        dispatch(ClientFrame(fields: fields))
+    }
+
+    /// Runs one client frame. A subscribe or unsubscribe of a room this connection is joining or leaving waits
+    /// until that join or leave is committed, so frames sent together take effect in the order they were sent.
+    private func dispatch(_ frame: ClientFrame) {
+        if let room = frame.room, membershipChanges[room] != nil, case .string(let type)? = frame.fields["type"], type == "subscribe" || type == "unsubscribe" {
+            guard waitingFrameCount < Self.waitingFramesMax else {
+                return sendError("rate_limited", "too many frames waiting for a join or leave", id: frame.id, room: room)
+            }
+            waitingFrames[room, default: []].append(frame)
+            waitingFrameCount += 1
+            return
+        }
         do {
             switch try frame.string("type") {
             case "join": try join(frame)
@@ -188,7 +207,8 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
 
     private func join(_ frame: ClientFrame) throws {
         let room = try frame.string("room")
-        submit(.join(user: session.user, room: room), frame: frame) { [self] outcome in
+        membershipChanges[room, default: 0] += 1
+        submit(.join(user: session.user, room: room), frame: frame, finally: { [self] in membershipSettled(room) }) { [self] outcome in
             let head: UInt64
             switch outcome {
             case .appended(let event, _): head = event.roomSeq
@@ -207,7 +227,8 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     private func leave(_ frame: ClientFrame) throws {
         let room = try frame.string("room")
         stopSubscription(room)
-        submit(.leave(user: session.user, room: room), frame: frame) { [self] _ in
+        membershipChanges[room, default: 0] += 1
+        submit(.leave(user: session.user, room: room), frame: frame, finally: { [self] in membershipSettled(room) }) { [self] _ in
             var json = JSONWriter()
             json.string("type", "left")
             json.string("room", room)
@@ -324,19 +345,30 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         hub.unsubscribe(subscription)
     }
 
+    /// A join or leave of `room` was committed or refused: runs the frames that waited for it once none is left.
+    private func membershipSettled(_ room: String) {
+        membershipChanges[room, default: 1] -= 1
+        guard membershipChanges[room] == 0 else { return }
+        membershipChanges[room] = nil
+        let frames = waitingFrames.removeValue(forKey: room) ?? []
+        waitingFrameCount -= frames.count
+        for frame in frames { dispatch(frame) }
+    }
+
     /// Submits `command` to the writer; `then` runs on this connection's loop with the outcome, or the error is
-    /// sent as an error frame.
-    private func submit(_ command: Command, frame: ClientFrame, then: @escaping (CommandOutcome) -> Void) {
+    /// sent as an error frame; `finally` runs after either.
+    private func submit(_ command: Command, frame: ClientFrame, finally: (() -> Void)? = nil, then: @escaping (CommandOutcome) -> Void) {
         let loop = hub.loop
-        let box = NIOLoopBound((self, then), eventLoop: loop)
+        let box = NIOLoopBound((self, then, finally), eventLoop: loop)
         services.writer.submit(command) { result in
             loop.execute {
-                let (connection, then) = box.value
+                let (connection, then, finally) = box.value
                 switch result {
                 case .success(let outcome): then(outcome)
                 case .failure(let error as RoomlogError): connection.sendError(error.code, error.message, id: frame.id, room: frame.room)
                 case .failure: connection.sendError("unavailable", "the log could not take the command; retry", id: frame.id, room: frame.room)
                 }
+                finally?()
             }
         }
     }
