@@ -5,27 +5,54 @@ import RoomlogAuth
 import RoomlogCore
 import RoomlogGateway
 import RoomlogStore
+import Synchronization
+
+/// Environment variables that were set to a value their option cannot read (`Serve.validate()` refuses them).
+let unreadableEnvironment = Mutex<[String]>([])
+
+/// The environment variable `name` read as a `T`; nil when it is unset, or unreadable (then recorded).
+func environment<T: LosslessStringConvertible>(_ name: String) -> T? {
+    guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
+    guard let value = T(text) else {
+        unreadableEnvironment.withLock { $0.append(name) }
+        return nil
+    }
+    return value
+}
 
 /// `roomlog serve`: a gateway on the log in `--data`; several may share one directory.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a gateway (HTTP API) on the log; several may run on one directory at once.",
-        discussion: "Every flag can also be set with an environment variable: ROOMLOG_DATA, ROOMLOG_PORT, ROOMLOG_HOST, ROOMLOG_SENDS_PER_SECOND, ROOMLOG_SEND_BURST, ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE, ROOMLOG_BCRYPT_COST.")
+        discussion: "Every option that takes one value can also be set with an environment variable: ROOMLOG_ and the option's name in upper case with underscores (ROOMLOG_DATA, ROOMLOG_PORT, ROOMLOG_BODY_SCALARS_MAX, ...). Flags given on the command line win.")
 
-    @Option(help: "The data directory.") var data = ProcessInfo.processInfo.environment["ROOMLOG_DATA"] ?? "data/db"
-    @Option(help: "The port (0 picks a free one).") var port = Int(ProcessInfo.processInfo.environment["ROOMLOG_PORT"] ?? "") ?? 8080
-    @Option(help: "The address to listen on.") var host = ProcessInfo.processInfo.environment["ROOMLOG_HOST"] ?? "127.0.0.1"
+    @Option(help: "The data directory.") var data = environment("ROOMLOG_DATA") ?? "data/db"
+    @Option(help: "The port (0 picks a free one).") var port = environment("ROOMLOG_PORT") ?? 8080
+    @Option(help: "The address to listen on.") var host = environment("ROOMLOG_HOST") ?? "127.0.0.1"
     @Option(name: .customLong("allowed-origin"), help: "An origin allowed to open a WebSocket (repeatable).") var allowedOrigins: [String] = []
     @Option(name: .customLong("trusted-proxy"), help: "A proxy address whose X-Forwarded-For names the client (repeatable).") var trustedProxies: [String] = []
     @Flag(help: "Mark the session cookie Secure (behind a TLS proxy).") var secureCookies = false
-    @Option(help: "Messages a session may send per second.") var sendsPerSecond = Double(ProcessInfo.processInfo.environment["ROOMLOG_SENDS_PER_SECOND"] ?? "") ?? 20
-    @Option(help: "Messages a session may send in a burst.") var sendBurst = Double(ProcessInfo.processInfo.environment["ROOMLOG_SEND_BURST"] ?? "") ?? 40
-    @Option(help: "Login attempts allowed per user name, and per client address, per minute.") var loginAttemptsPerMinute = Int(ProcessInfo.processInfo.environment["ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE"] ?? "") ?? 10
+    @Option(help: "Messages a session may send per second.") var sendsPerSecond = environment("ROOMLOG_SENDS_PER_SECOND") ?? GatewayConfiguration().sendsPerSecond
+    @Option(help: "Messages a session may send in a burst.") var sendBurst = environment("ROOMLOG_SEND_BURST") ?? GatewayConfiguration().sendBurstMessages
+    @Option(help: "Login attempts allowed per user name, and per client address, per login window.")
+    var loginAttemptsPerMinute = environment("ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE") ?? GatewayConfiguration().loginAttemptsMax
+    @Option(help: "The login limit's sliding window, in seconds.") var loginWindowSeconds = environment("ROOMLOG_LOGIN_WINDOW_SECONDS") ?? Int(GatewayConfiguration().loginWindowMilliseconds / 1000)
+    @Option(help: "The longest user or room name, in characters.") var nameCharactersMax = environment("ROOMLOG_NAME_CHARACTERS_MAX") ?? Limits().nameCharactersMax
+    @Option(help: "The shortest password, in bytes.") var passwordBytesMin = environment("ROOMLOG_PASSWORD_BYTES_MIN") ?? Limits().passwordBytesMin
+    @Option(help: "The longest password, in bytes.") var passwordBytesMax = environment("ROOMLOG_PASSWORD_BYTES_MAX") ?? Limits().passwordBytesMax
+    @Option(help: "The longest message body, in Unicode scalar values.") var bodyScalarsMax = environment("ROOMLOG_BODY_SCALARS_MAX") ?? Limits().bodyScalarsMax
+    @Option(help: "The longest client message id, in characters.") var clientIdCharactersMax = environment("ROOMLOG_CLIENT_ID_CHARACTERS_MAX") ?? Limits().clientIdCharactersMax
+    @Option(help: "The longest room topic, in Unicode scalar values.") var topicScalarsMax = environment("ROOMLOG_TOPIC_SCALARS_MAX") ?? Limits().topicScalarsMax
+    @Option(help: "How long a session lives after login, in seconds.") var sessionLifetimeSeconds = environment("ROOMLOG_SESSION_LIFETIME_SECONDS") ?? Int64(Limits().sessionLifetimeMilliseconds / 1000)
+    @Option(help: "The largest WebSocket message from a client, in bytes after reassembly and inflation.") var frameBytesMax = environment("ROOMLOG_FRAME_BYTES_MAX") ?? GatewayConfiguration().frameBytesMax
+    @Option(help: "The history page size when none is asked for, in events.") var historyPageDefault = environment("ROOMLOG_HISTORY_PAGE_DEFAULT") ?? GatewayConfiguration().historyPageEventsDefault
+    @Option(help: "The largest history page, in events.") var historyPageMax = environment("ROOMLOG_HISTORY_PAGE_MAX") ?? GatewayConfiguration().historyPageEventsMax
     @Flag(help: "Commit without fsync (LMDB's MDB_NOSYNC): faster, and a crash of the process loses nothing, but a power loss or kernel crash may lose acknowledged messages or damage the log. Off by default.")
     var noSync = false
-    @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = UInt8(ProcessInfo.processInfo.environment["ROOMLOG_BCRYPT_COST"] ?? "") ?? 12
+    @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = environment("ROOMLOG_BCRYPT_COST") ?? AuthConfiguration().bcryptCost
 
-    func run() async throws {
+    /// The gateway's settings from the options.
+    var gatewayConfiguration: GatewayConfiguration {
         var gateway = GatewayConfiguration()
         gateway.host = host
         gateway.port = port
@@ -35,15 +62,53 @@ struct Serve: AsyncParsableCommand {
         gateway.sendsPerSecond = sendsPerSecond
         gateway.sendBurstMessages = sendBurst
         gateway.loginAttemptsMax = loginAttemptsPerMinute
+        gateway.loginWindowMilliseconds = Int64(loginWindowSeconds) * 1000
+        gateway.frameBytesMax = frameBytesMax
+        gateway.historyPageEventsDefault = historyPageDefault
+        gateway.historyPageEventsMax = historyPageMax
+        return gateway
+    }
+
+    /// The protocol's limits from the options.
+    var limits: Limits {
+        var limits = Limits()
+        limits.nameCharactersMax = nameCharactersMax
+        limits.passwordBytesMin = passwordBytesMin
+        limits.passwordBytesMax = passwordBytesMax
+        limits.bodyScalarsMax = bodyScalarsMax
+        limits.clientIdCharactersMax = clientIdCharactersMax
+        limits.topicScalarsMax = topicScalarsMax
+        limits.sessionLifetimeMilliseconds = sessionLifetimeSeconds * 1000
+        return limits
+    }
+
+    var authConfiguration: AuthConfiguration {
         var auth = AuthConfiguration()
         auth.bcryptCost = bcryptCost
+        return auth
+    }
+
+    /// A bad value is a usage error (exit 2), named, before anything starts.
+    func validate() throws {
+        if let name = unreadableEnvironment.withLock({ $0.first }) { throw ValidationError("\(name) is set to a value that is not a number of the right kind") }
+        do {
+            try limits.validate()
+            try gatewayConfiguration.validate()
+            try authConfiguration.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func run() async throws {
         var logger = Logger(label: "roomlog")
         logger.logLevel = .info
         var storage = StoreConfiguration(directory: data)
         storage.environment.durable = !noSync
+        storage.limits = limits
         let store = try Store(configuration: storage)
         let writer = LogWriter(store: store)
-        let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: auth)
+        let services = try GatewayServices(store: store, writer: writer, configuration: gatewayConfiguration, auth: authConfiguration)
         let app = Gateway.application(services, logger: logger) { channel in
             let address = channel.localAddress.map { "\($0)" } ?? "?"
             FileHandle.standardOutput.write(Data("roomlog: serving \(data) (epoch \(store.epoch)) on \(address)\n".utf8))

@@ -12,8 +12,11 @@ final class GatewayProcess: @unchecked Sendable {
     let child: ChildProcess
     let port: Int
 
-    init(data: String) async throws {
-        child = try ChildProcess("roomlog", ["serve", "--data", data, "--port", "0", "--bcrypt-cost", "4", "--allowed-origin", "ws://127.0.0.1"])
+    /// Starts `roomlog serve` on `data` with `arguments` added and `environment` (ROOMLOG_* variables) added to ours.
+    init(data: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        child = try ChildProcess("roomlog", ["serve", "--data", data, "--port", "0", "--bcrypt-cost", "4", "--allowed-origin", "ws://127.0.0.1"] + arguments,
+                                 standardInput: nil, environment: variables)
         try await child.waitFor(seconds: 30, "the gateway to listen") { $0.contains { $0.contains("roomlog: serving") } }
         let line = try #require(child.lines.first { $0.contains("roomlog: serving") })
         port = try #require(Int(line.split(separator: ":").last ?? ""))
@@ -57,6 +60,26 @@ struct Endpoint {
 
 @Suite("Gateway processes on one log", .serialized)
 struct GatewayProcessTests {
+    @Test("serve takes the protocol's limits from flags and ROOMLOG_* variables, and refuses a bad one with exit 2")
+    func configurableLimits() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let refused = try await run("roomlog", ["serve", "--data", data, "--port", "0", "--body-scalars-max", "0"])
+        #expect(refused.status == 2 && refused.errors.contains("bodyScalarsMax"))
+        #expect(!FileManager.default.fileExists(atPath: data))
+        let gateway = try await GatewayProcess(data: data, arguments: ["--body-scalars-max", "5", "--name-characters-max", "6"],
+                                               environment: ["ROOMLOG_HISTORY_PAGE_MAX": "3", "ROOMLOG_HISTORY_PAGE_DEFAULT": "2"])
+        let alice = try await gateway.user("alice")
+        #expect(try await gateway.call("POST", "/api/v1/rooms", #"{"name":"toolong"}"#, token: alice).status == 400)
+        #expect(try await gateway.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice).status == 201)
+        #expect(try await gateway.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"12345"}"#, token: alice).status == 201)
+        let long = try await gateway.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"123456"}"#, token: alice)
+        #expect(long.status == 400 && (long.json["error"] as? [String: Any])?["code"] as? String == "invalid_body")
+        #expect(try await gateway.call("GET", "/api/v1/rooms/kkbox/events?limit=4", token: alice).status == 400)
+        #expect(try await gateway.call("GET", "/api/v1/rooms/kkbox/events?limit=3", token: alice).status == 200)
+        #expect(try await gateway.stop() == 0)
+    }
+
     @Test("two gateways: a message sent on one reaches a subscriber on the other; logout on one closes the socket on the other with 4001")
     func twoGateways() async throws {
         let data = temporaryDataDirectory()
