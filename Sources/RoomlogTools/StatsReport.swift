@@ -23,7 +23,7 @@ public enum StatsReport {
             "rooms: \(counts.records["rooms"] ?? 0)",
             "memberships: \(counts.records["room_members"] ?? 0)",
             "live sessions: \(counts.records["sessions"] ?? 0)",
-            "client message ids: \(counts.records["client_ids"] ?? 0)",
+            "client message ids: \((counts.records["client_ids"] ?? 0) + (counts.records["client_ids_recent"] ?? 0)) (\(counts.records["client_ids_recent"] ?? 0) recent, not yet merged)",
             "file bytes: \(fileBytes)",
             "map bytes: \(info.me_mapsize) (\(String(format: "%.1f", 100 * Double(usedBytes) / Double(info.me_mapsize)))% used)",
             "last transaction: \(info.me_last_txnid)",

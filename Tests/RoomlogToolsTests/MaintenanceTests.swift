@@ -147,8 +147,23 @@ struct MaintenanceTests {
         #expect(result.lines.contains("head: 319"))
         #expect(result.lines.contains("events.message.posted: 288"))
         #expect(result.lines.contains("live sessions: 5"))
+        #expect(result.lines.contains("client message ids: 288 (0 recent, not yet merged)"))
         #expect(result.lines.contains { $0.hasPrefix("epoch: ") && $0.count == 7 + 32 })
         #expect(result.lines.contains { $0.hasPrefix("map bytes: ") })
+    }
+
+    @Test("stats counts the client ids still in the recent table with the merged ones")
+    func statsCountsRecentClientIds() async throws {
+        let directory = try await importedSample()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let store = try Store(configuration: StoreConfiguration(directory: directory))
+            let writer = LogWriter(store: store)
+            defer { writer.stop() }
+            for index in 0..<3 { _ = try await writer.append(.post(user: "chen", room: "kkbox", body: "more \(index)", clientId: "more-\(index)")) }
+        }
+        let result = try await roomlog("stats", "--data", directory)
+        #expect(result.lines.contains("client message ids: 291 (3 recent, not yet merged)"))
     }
 
     @Test("bad usage exits 2; --help exits 0", arguments: [
