@@ -55,6 +55,7 @@ public final class ChildProcess: @unchecked Sendable {
         if let standardInput { process.standardInput = FileHandle(forReadingAtPath: standardInput) }
         if let environment { process.environment = environment }
         try process.run()
+        ChildRegistry.record(process.processIdentifier)
         try? output.fileHandleForWriting.close()
         try? errors.fileHandleForWriting.close()
         startReading(output.fileHandleForReading.fileDescriptor, stream: 1)
@@ -124,6 +125,7 @@ public final class ChildProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
+        ChildRegistry.forget(process.processIdentifier)
         while !outputComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         return process.terminationStatus
     }
