@@ -14,7 +14,7 @@ enum ChildRegistry {
     static func record(_ child: Int32) {
         _ = sweptOnce
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory + "/\(child)", contents: Data("\(getpid())".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/\(child)", contents: Data("\(getpid())".utf8))
     }
 
     static func forget(_ child: Int32) {
