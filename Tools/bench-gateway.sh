@@ -22,7 +22,7 @@ start() {  # a fresh gateway on its own directory; extra flags pass through
     "$bin/roomlog" serve --data "$data" --port "$port" --bcrypt-cost 4 --sends-per-second 2000 --send-burst 2000 \
         --login-attempts-per-minute 100000 "$@" > "$work/serve.log" 2>&1 &
     server=$!
-    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return; sleep 0.1; done  # listening
     echo "the gateway did not start:" >&2; cat "$work/serve.log" >&2; exit 1
 }
 load() {  # prints the command and its figures
