@@ -23,25 +23,3 @@ final class EncodedFrameWriter: ChannelOutboundHandler, RemovableChannelHandler 
         context?.write(wrapOutboundOut(frame), promise: nil)
     }
 }
-
-/// Server-to-client WebSocket frames encoded whole (unmasked, as RFC 6455 requires of a server).
-enum EncodedFrame {
-    /// A final text frame carrying `payload`; `compressed` sets RSV1 (permessage-deflate).
-    static func text(_ payload: [UInt8], compressed: Bool = false) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(payload.count + 10)
-        buffer.writeInteger(UInt8(0x81 | (compressed ? 0x40 : 0)))
-        switch payload.count {
-        case ..<126:
-            buffer.writeInteger(UInt8(payload.count))
-        case ...Int(UInt16.max):
-            buffer.writeInteger(UInt8(126))
-            buffer.writeInteger(UInt16(payload.count))
-        default:
-            buffer.writeInteger(UInt8(127))
-            buffer.writeInteger(UInt64(payload.count))
-        }
-        buffer.writeBytes(payload)
-        return buffer
-    }
-}

@@ -108,23 +108,6 @@ final class Hub: @unchecked Sendable {
     }
 }
 
-/// One connection's subscription to one room, as its hub walks it: the connection, and the last `roomSeq` written
-/// to it (so the live feed skips what the catch-up already sent). Touched only on the hub's loop. The connection
-/// drops its subscriptions when its handler is removed, which breaks the reference cycle.
-final class Subscription {
-    let room: String
-    let connection: ChatConnection
-    var last: UInt64
-    /// The subscription's place in its hub's list for the room.
-    var index = 0
-
-    init(room: String, connection: ChatConnection, last: UInt64) {
-        self.room = room
-        self.connection = connection
-        self.last = last
-    }
-}
-
 /// One room event as every subscriber gets it: its room, its `roomSeq`, and its whole WebSocket frame, encoded
 /// once, plain and compressed (for permessage-deflate connections).
 struct Broadcast: Sendable {
