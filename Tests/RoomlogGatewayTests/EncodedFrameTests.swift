@@ -24,4 +24,15 @@ struct EncodedFrameTests {
             #expect(frame.readBytes(length: frame.readableBytes) == (try encodedByNIO(payload, compressed: compressed)))
         }
     }
+
+    @Test("a message under compressBytesMin goes out plain; from it on, compressed with RSV1 and inflating back to itself")
+    func compressionThreshold() throws {
+        let short = [UInt8](repeating: UInt8(ascii: "a"), count: PerMessageDeflate.compressBytesMin - 1)
+        #expect(EncodedFrame.compressed(short, with: Deflater()) == nil)
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: PerMessageDeflate.compressBytesMin)
+        var frame = try #require(EncodedFrame.compressed(long, with: Deflater()))
+        let bytes = frame.readBytes(length: frame.readableBytes) ?? []
+        #expect(bytes[0] == 0xC1)
+        #expect(try Inflater().decompress(Array(bytes[2...]), bytesMax: 1024) == long)
+    }
 }

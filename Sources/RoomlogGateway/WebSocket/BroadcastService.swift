@@ -54,7 +54,7 @@ struct BroadcastService: Service {
         for event in batch {
             if let room = event.room {
                 let json = EventFrames.event(event)
-                let compressed = compressing && json.count >= PerMessageDeflate.compressBytesMin ? EncodedFrame.text(deflater.compress(json), compressed: true) : nil
+                let compressed = compressing ? EncodedFrame.compressed(json, with: deflater) : nil
                 broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: EncodedFrame.text(json), compressed: compressed))
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)

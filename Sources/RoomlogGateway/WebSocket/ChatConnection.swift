@@ -120,14 +120,8 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
 
     /// Writes a JSON object as a text frame and flushes at the end of the loop tick.
     func send(_ json: [UInt8]) {
-        guard let context, !closed else { return }
-        let frame: WebSocketFrame
-        if deflate, json.count >= PerMessageDeflate.compressBytesMin {
-            frame = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: context.channel.allocator.buffer(bytes: hub.deflater.compress(json)))
-        } else {
-            frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: json))
-        }
-        context.write(wrapOutboundOut(frame), promise: nil)
+        guard context != nil, !closed else { return }
+        encodedFrames.write((deflate ? EncodedFrame.compressed(json, with: hub.deflater) : nil) ?? EncodedFrame.text(json))
         hub.wrote(self)
     }
 

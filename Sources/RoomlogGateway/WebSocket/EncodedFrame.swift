@@ -20,4 +20,10 @@ enum EncodedFrame {
         buffer.writeBytes(payload)
         return buffer
     }
+
+    /// The permessage-deflate frame of `json` (RSV1 set), or nil when `json` is shorter than
+    /// `PerMessageDeflate.compressBytesMin` and goes out plain.
+    static func compressed(_ json: [UInt8], with deflater: Deflater) -> ByteBuffer? {
+        json.count >= PerMessageDeflate.compressBytesMin ? text(deflater.compress(json), compressed: true) : nil
+    }
 }
