@@ -49,7 +49,7 @@ extension Store {
     }
 
     func event(_ txn: Transaction, at seq: UInt64) throws -> Event? {
-        try txn.get(databases.events, StoreKeys.seq(seq)).map { try EventCodec.decode(seq: seq, $0) }
+        try StoreKeys.withSeq(seq) { key in try txn.get(databases.events, key).map { try EventCodec.decode(seq: seq, $0) } }
     }
 
     /// A room's events with `roomSeq > after`, at most `limit`, ascending; nil for an unknown room.

@@ -33,6 +33,12 @@ enum StoreKeys {
         return writer.bytes
     }
 
+    /// Calls `body` with the 8 big-endian bytes of `seq`, kept on the stack.
+    static func withSeq<R>(_ seq: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var bigEndian = seq.bigEndian
+        return try withUnsafeBytes(of: &bigEndian) { try body($0) }
+    }
+
     /// The number in 8 big-endian bytes.
     static func seq(from bytes: UnsafeRawBufferPointer) -> UInt64 {
         precondition(bytes.count >= 8, "a seq key has 8 bytes")
@@ -47,6 +53,17 @@ enum StoreKeys {
         key.append(0)
         key.append(contentsOf: second.utf8)
         return key
+    }
+
+    /// Calls `body` with the `pair` key of `first` and `second`, kept on the stack.
+    static func withPair<R>(_ first: String, _ second: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let firstCount = first.utf8.count
+        return try withUnsafeTemporaryAllocation(byteCount: firstCount + 1 + second.utf8.count, alignment: 1) { key in
+            key.copyBytes(from: first.utf8)
+            key[firstCount] = 0
+            UnsafeMutableRawBufferPointer(rebasing: key[(firstCount + 1)...]).copyBytes(from: second.utf8)
+            return try body(UnsafeRawBufferPointer(key))
+        }
     }
 
     /// The two names of a `pair` key.
@@ -65,6 +82,17 @@ enum StoreKeys {
     /// A room's name, a 0 byte, and the big-endian `roomSeq`.
     static func roomEvent(_ room: String, _ roomSeq: UInt64) -> [UInt8] {
         prefix(room) + seq(roomSeq)
+    }
+
+    /// Calls `body` with the `roomEvent` key of `room` and `roomSeq`, kept on the stack.
+    static func withRoomEvent<R>(_ room: String, _ roomSeq: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let roomCount = room.utf8.count
+        return try withUnsafeTemporaryAllocation(byteCount: roomCount + 1 + 8, alignment: 1) { key in
+            key.copyBytes(from: room.utf8)
+            key[roomCount] = 0
+            key.storeBytes(of: roomSeq.bigEndian, toByteOffset: roomCount + 1, as: UInt64.self)
+            return try body(UnsafeRawBufferPointer(key))
+        }
     }
 
     /// The big-endian expiry time followed by the token digest: sessions in order of expiry.

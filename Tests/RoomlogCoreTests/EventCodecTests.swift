@@ -8,6 +8,7 @@ struct EventCodecTests {
     func roundTrip(event: Event) throws {
         let bytes = EventCodec.encode(event)
         #expect(bytes.first == EventCodec.currentFormat)
+        #expect(bytes.count <= EventCodec.encodedBytesMax(event.payload))
         #expect(try EventCodec.decode(seq: event.seq, bytes) == event)
     }
 

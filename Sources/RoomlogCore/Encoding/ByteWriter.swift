@@ -21,9 +21,7 @@ public struct ByteWriter: Sendable {
 
     /// Appends an unsigned integer as 8 big-endian bytes.
     public mutating func writeBigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-        }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// Appends an unsigned integer in LEB128.

@@ -10,7 +10,7 @@ public enum EventCodec {
 
     /// The bytes of `event` in the current format.
     public static func encode(_ event: Event) -> [UInt8] {
-        var writer = ByteWriter(capacity: 64)
+        var writer = ByteWriter(capacity: encodedBytesMax(event.payload))
         writer.write(currentFormat)
         writer.write(event.type.code)
         writer.writeBigEndian(UInt64(bitPattern: event.at.milliseconds))
@@ -50,6 +50,20 @@ public enum EventCodec {
         let crc = CRC32.checksum(writer.bytes)
         for shift in stride(from: 24, through: 0, by: -8) { writer.write(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
         return writer.bytes
+    }
+
+    /// At least the encoded size of an event with `payload`, so that `encode` allocates once: every fixed field,
+    /// varint and checksum at its widest, plus the payload's UTF-8 text.
+    static func encodedBytesMax(_ payload: EventPayload) -> Int {
+        let fixed = 2 + 8 + 10 + 4 + 1 + TokenDigest.byteCount + 8
+        switch payload {
+        case .userRegistered(let user, let passwordHash): return fixed + 20 + user.utf8.count + passwordHash.utf8.count
+        case .sessionOpened(let user, let session, _, _), .sessionClosed(let user, let session, _, _): return fixed + 20 + user.utf8.count + session.utf8.count
+        case .roomCreated(let user, let room, let topic): return fixed + 30 + user.utf8.count + room.utf8.count + topic.utf8.count
+        case .roomJoined(let user, let room), .roomLeft(let user, let room): return fixed + 20 + user.utf8.count + room.utf8.count
+        case .messagePosted(let user, let room, let body, let clientId):
+            return fixed + 40 + user.utf8.count + room.utf8.count + body.utf8.count + (clientId?.utf8.count ?? 0)
+        }
     }
 
     /// Decodes the record stored at `seq`; throws `EventDecodingError` naming `seq` for damaged or unknown bytes.

@@ -14,26 +14,32 @@ public struct Transaction {
 
     /// The value stored under `key`, or nil; throws `LMDBError`.
     public func get(_ database: Database, _ key: [UInt8]) throws -> UnsafeRawBufferPointer? {
-        try key.withUnsafeBytes { keyBytes in
-            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-            var value = MDB_val()
-            let code = mdb_get(pointer, database.handle, &keyValue, &value)
-            if code == MDB_NOTFOUND { return nil }
-            try LMDBError.check(code)
-            return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-        }
+        try key.withUnsafeBytes { try get(database, $0) }
+    }
+
+    /// The value stored under `key`, or nil; throws `LMDBError`.
+    public func get(_ database: Database, _ key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var value = MDB_val()
+        let code = mdb_get(pointer, database.handle, &keyValue, &value)
+        if code == MDB_NOTFOUND { return nil }
+        try LMDBError.check(code)
+        return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
     }
 
     /// Stores `value` under `key`. With `append`, the key must sort after every key in the database
     /// (`LMDBError.keyExists` otherwise). Throws `LMDBError`.
     public func put(_ database: Database, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
         try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeBytes { valueBytes in
-                var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var dataValue = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                try LMDBError.check(mdb_put(pointer, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0))
-            }
+            try value.withUnsafeBytes { try put(database, keyBytes, $0, append: append) }
         }
+    }
+
+    /// Stores `value` under `key`; see `put(_:_:_:append:)`.
+    public func put(_ database: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false) throws {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_put(pointer, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0))
     }
 
     /// Deletes `key`; returns whether it was there. Throws `LMDBError`.

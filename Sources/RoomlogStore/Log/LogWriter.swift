@@ -240,7 +240,9 @@ public final class LogWriter: @unchecked Sendable {
         switch decision {
         case .append(let payload, let roomSeq):
             let event = Event(seq: head + 1, at: now, roomSeq: roomSeq, payload: payload)
-            try state.txn.put(store.databases.events, StoreKeys.seq(event.seq), EventCodec.encode(event), append: true)
+            try StoreKeys.withSeq(event.seq) { key in
+                try EventCodec.encode(event).withUnsafeBytes { try state.txn.put(store.databases.events, key, $0, append: true) }
+            }
             try Reducer.apply(event, to: &state)
             head = event.seq
             return .success(.appended(event, room: try event.room.flatMap { try state.room(named: $0) }))

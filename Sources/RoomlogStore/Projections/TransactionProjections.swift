@@ -64,12 +64,14 @@ struct TransactionProjections: ProjectionState {
     }
 
     func isMember(user: String, room: String) throws -> Bool {
-        try txn.get(databases.roomMembers, StoreKeys.pair(room, user)) != nil
+        try StoreKeys.withPair(room, user) { try txn.get(databases.roomMembers, $0) } != nil
     }
 
     func clientMessage(user: String, id: String) throws -> MessageReceipt? {
         if let receipt = recent.receipt(user: user, id: id) { return receipt }
-        return try txn.get(databases.clientIds, StoreKeys.pair(user, id)).map { try RecordCoding.decodeReceipt(id: id, $0) }
+        return try StoreKeys.withPair(user, id) { key in
+            try txn.get(databases.clientIds, key).map { try RecordCoding.decodeReceipt(id: id, $0) }
+        }
     }
 
     mutating func putUser(_ user: User) throws {
@@ -103,13 +105,15 @@ struct TransactionProjections: ProjectionState {
     }
 
     mutating func putClientMessage(user: String, receipt: MessageReceipt) throws {
-        try txn.put(databases.clientIdsRecent, StoreKeys.seq(receipt.seq), RecordCoding.encodeRecent(user: user, receipt), append: true)
+        try StoreKeys.withSeq(receipt.seq) { key in
+            try RecordCoding.encodeRecent(user: user, receipt).withUnsafeBytes { try txn.put(databases.clientIdsRecent, key, $0, append: true) }
+        }
         recent.insert(user: user, receipt)
         cache.clientIdsAdded += 1
     }
 
     mutating func indexRoomEvent(room: String, roomSeq: UInt64, seq: UInt64) throws {
-        try txn.put(databases.roomIndex, StoreKeys.roomEvent(room, roomSeq), StoreKeys.seq(seq))
+        try StoreKeys.withRoomEvent(room, roomSeq) { key in try StoreKeys.withSeq(seq) { try txn.put(databases.roomIndex, key, $0) } }
     }
 
     static func user(named name: String, _ txn: Transaction, _ databases: StoreDatabases) throws -> User? {
