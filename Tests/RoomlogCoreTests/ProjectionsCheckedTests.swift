@@ -37,4 +37,30 @@ struct ProjectionsCheckedTests {
         let stranger = Event(seq: 5, at: SampleEvents.at, roomSeq: 2, payload: .messagePosted(user: "mallory", room: "kkbox", body: "x", clientId: nil))
         #expect(throws: LogInconsistency(seq: 5, problem: "unknown user mallory")) { try projections.applyChecked(stranger) }
     }
+
+    @Test("a bad message is named as the general check names it, and changes nothing", arguments: [
+        ("mallory", "kkbox", UInt64(6), "c-1"), ("alice", "nowhere", 6, "c-1"), ("alice", "kkbox", 7, "c-1"),
+        ("bob", "kkbox", 6, nil), ("alice", "kkbox", 6, "c-19"), ("alice", "nowhere", 6, "c-19"), ("bob", "kkbox", 9, "c-2"),
+    ] as [(String, String, UInt64, String?)])
+    func badMessages(user: String, room: String, roomSeq: UInt64, clientId: String?) throws {
+        var projections = Projections()
+        for event in SampleEvents.all.prefix(8) { try projections.applyChecked(event) }
+        let before = projections
+        let message = Event(seq: 9, at: SampleEvents.at, roomSeq: roomSeq, payload: .messagePosted(user: user, room: room, body: "x", clientId: clientId))
+        let expected = try #require(projections.problem(with: message))
+        #expect(throws: LogInconsistency(seq: 9, problem: expected)) { try projections.applyChecked(message) }
+        #expect(projections == before)
+    }
+
+    @Test("a good message applies as the reducer applies it")
+    func goodMessage() throws {
+        var checked = Projections()
+        for event in SampleEvents.all.prefix(8) { try checked.applyChecked(event) }
+        var plain = checked
+        let message = Event(seq: 9, at: SampleEvents.at, roomSeq: 6, payload: .messagePosted(user: "alice", room: "kkbox", body: "x", clientId: "c-20"))
+        try checked.applyChecked(message)
+        plain.apply(message)
+        #expect(checked == plain)
+        #expect(checked.rooms["kkbox"]?.head == 6)
+    }
 }
