@@ -24,7 +24,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "RoomlogCore"),
+        .target(name: "CRoomlogChecksum"),
+        .target(name: "RoomlogCore", dependencies: ["CRoomlogChecksum"]),
         .target(name: "RoomlogStore", dependencies: ["RoomlogCore", "CLMDB"]),
         .target(
             name: "RoomlogAuth",

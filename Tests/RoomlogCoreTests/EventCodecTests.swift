@@ -47,7 +47,7 @@ struct EventCodecTests {
     }
 
     @Test("a record with a valid checksum but bad UTF-8 is refused")
-    func badUTF8WithValidChecksum() {
+    func badUTF8WithValidChecksum() throws {
         var writer = ByteWriter()
         writer.write(EventCodec.currentFormat)
         writer.write(EventType.userRegistered.code)
@@ -55,7 +55,7 @@ struct EventCodecTests {
         writer.writeVarint(2)
         writer.write(bytes: [0xC3, 0x28])
         writer.writeString("hash")
-        let crc = CRC32.checksum(writer.bytes)
+        let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
         writer.write(bytes: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)])
         #expect(throws: EventDecodingError(seq: 3, reason: .badUTF8)) { try EventCodec.decode(seq: 3, writer.bytes) }
     }
@@ -83,14 +83,40 @@ struct EventCodecTests {
         }
     }
 
-    @Test("records written in format 1 keep decoding")
-    func committedFixture() throws {
-        let url = try #require(Bundle.module.url(forResource: "events-format-1", withExtension: "hex", subdirectory: "Fixtures"))
+    @Test("CRC-32C has its standard check value, by instruction and by table")
+    func crc32cCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.portableChecksum(Array("123456789".utf8)) == 0xE306_9283)
+    }
+
+    @Test("CRC-32C by instruction equals a bit-by-bit CRC-32C at every length and alignment")
+    func crc32cMatchesReference() {
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0x82F6_3B78 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                #expect(CRC32C.checksum(Array(bytes[start..<end])) == reference(bytes[start..<end]))
+                #expect(CRC32C.portableChecksum(Array(bytes[start..<end])) == reference(bytes[start..<end]))
+            }
+        }
+    }
+
+    @Test("records written in every earlier format keep decoding", arguments: [1, 2])
+    func committedFixture(format: Int) throws {
+        let url = try #require(Bundle.module.url(forResource: "events-format-\(format)", withExtension: "hex", subdirectory: "Fixtures"))
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(lines.count == SampleEvents.all.count)
         for (line, expected) in zip(lines, SampleEvents.all) {
             let fields = line.split(separator: " ")
             let bytes = try #require(Hex.decode(String(fields[1])))
+            #expect(bytes.first == UInt8(format))
             #expect(try EventCodec.decode(seq: UInt64(fields[0])!, bytes) == expected)
         }
     }
