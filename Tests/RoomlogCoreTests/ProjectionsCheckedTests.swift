@@ -64,3 +64,28 @@ struct ProjectionsCheckedTests {
         #expect(checked.rooms["kkbox"]?.head == 6)
     }
 }
+
+@Suite("Client id lists")
+struct ClientIdListTests {
+    func receipt(_ id: String, seq: UInt64) -> MessageReceipt { MessageReceipt(id: id, room: "r", seq: seq, roomSeq: seq) }
+
+    @Test("ids sort by user, then id, byte by byte, a prefix first, however long their common start")
+    func order() throws {
+        let entries = [("bob", "b"), ("al", "zz"), ("alice-with-a-long-name", "id-2"), ("alice", "b"), ("alice-with-a-long-name", "id-10"), ("alice", "a"), ("alice", "ab")]
+        var list = ClientIdList()
+        for (index, (user, id)) in entries.enumerated() { list.append(user: user, receipt(id, seq: UInt64(index + 1))) }
+        let sorted = try list.sortedIndices().map { entries[$0] }
+        #expect(sorted.map { "\($0.0)/\($0.1)" } == ["al/zz", "alice/a", "alice/ab", "alice/b", "alice-with-a-long-name/id-10", "alice-with-a-long-name/id-2", "bob/b"])
+        #expect(list.dictionary == Dictionary(uniqueKeysWithValues: entries.enumerated().map { (Projections.ClientKey(user: $1.0, id: $1.1), receipt($1.1, seq: UInt64($0 + 1))) }))
+    }
+
+    @Test("the first repeat is named at its seq, whatever the other repeats")
+    func repeats() {
+        var list = ClientIdList()
+        let uses: [(String, String)] = [("u", "x"), ("u", "y"), ("long-user-name-1", "same-id"), ("u", "x"), ("long-user-name-1", "same-id"), ("u", "x"), ("v", "x")]
+        for (index, (user, id)) in uses.enumerated() { list.append(user: user, receipt(id, seq: UInt64(index + 10))) }
+        #expect(throws: LogInconsistency(seq: 13, problem: "client id x is used twice")) { try list.sortedIndices() }
+        #expect(list.repeatedId(before: 13) == nil)
+        #expect(list.repeatedId(before: 14) == LogInconsistency(seq: 13, problem: "client id x is used twice"))
+    }
+}

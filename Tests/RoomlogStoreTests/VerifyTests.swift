@@ -30,6 +30,33 @@ struct VerifyTests {
         #expect(try log.store.room(named: "kkbox")?.head == 23)
     }
 
+    /// Rewrites the message at `seq` to reuse the client id of the message at `earlier` (same user).
+    func reuseClientId(_ log: TestLog, at seq: UInt64, of earlier: UInt64) throws {
+        guard case .messagePosted(let user, _, _, let id?) = try #require(try log.store.event(at: earlier)).payload,
+              let event = try log.store.event(at: seq), case .messagePosted(user, let room, let body, _?) = event.payload
+        else { Issue.record("seq \(earlier) and \(seq) are not messages with ids of one user"); return }
+        let reused = Event(seq: seq, at: event.at, roomSeq: event.roomSeq, payload: .messagePosted(user: user, room: room, body: body, clientId: id))
+        try log.store.environment.write { txn in try txn.put(log.store.databases.events, StoreKeys.seq(seq), EventCodec.encode(reused)) }
+    }
+
+    @Test("an id used twice is named at its second use, by verify and by rebuild, unless something before it is wrong")
+    func clientIdUsedTwice() async throws {
+        let log = try await seeded()
+        defer { log.close() }
+        try reuseClientId(log, at: 13, of: 9)
+        try reuseClientId(log, at: 15, of: 5)
+        let expected = "seq 13: client id c4 is used twice"
+        #expect(try log.store.verify().problems == [expected])
+        #expect(throws: LogInconsistency(seq: 13, problem: "client id c4 is used twice")) { try log.store.rebuild() }
+        try log.store.environment.write { txn in _ = try txn.delete(log.store.databases.events, StoreKeys.seq(20)) }
+        #expect(try log.store.verify().problems == [expected])
+        #expect(throws: LogInconsistency(seq: 13, problem: "client id c4 is used twice")) { try log.store.rebuild() }
+        try log.store.environment.write { txn in _ = try txn.delete(log.store.databases.events, StoreKeys.seq(11)) }
+        #expect(try log.store.verify().problems == ["seq 12: expected seq 11"])
+        #expect(throws: LogInconsistency(seq: 12, problem: "expected seq 11")) { try log.store.rebuild() }
+        #expect(try log.store.room(named: "kkbox")?.head == 23)
+    }
+
     @Test("verify finds a gap in the log")
     func gap() async throws {
         let log = try await seeded()

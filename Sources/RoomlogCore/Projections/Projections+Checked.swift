@@ -28,6 +28,17 @@ extension Projections {
         apply(event)
     }
 
+    /// As `applyChecked(_:)`, except that a message's client id is neither checked nor recorded: the caller collects
+    /// them (`ClientIdList.appendId(of:)`) and checks them all at once (`ClientIdList.sortedIndices()`). A message
+    /// whose id repeats an earlier one and that has another problem too is named for the other problem, at the same
+    /// `seq`.
+    public mutating func applyCheckedExceptClientIds(_ event: Event) throws(LogInconsistency) {
+        guard case .messagePosted(let user, let room, _, _) = event.payload, event.seq == appliedSeq + 1 else {
+            return try applyChecked(event)
+        }
+        if let problem = applyMessage(event, user: user, room: room, clientId: nil) { throw LogInconsistency(seq: event.seq, problem: problem) }
+    }
+
     /// Checks and applies a message (most of a large log) with one hash lookup per table, finding the same problem
     /// as `problem(with:)` and changing nothing then; what `Reducer.apply` would do otherwise.
     mutating func applyMessage(_ event: Event, user: String, room name: String, clientId: String?) -> String? {

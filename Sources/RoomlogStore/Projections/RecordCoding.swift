@@ -43,10 +43,15 @@ enum RecordCoding {
 
     static func encode(_ receipt: MessageReceipt) -> [UInt8] {
         var writer = ByteWriter()
+        encode(receipt, into: &writer)
+        return writer.bytes
+    }
+
+    /// Writes a `client_ids` value into `writer`, after what it holds.
+    static func encode(_ receipt: MessageReceipt, into writer: inout ByteWriter) {
         writer.writeString(receipt.room)
         writer.writeVarint(receipt.seq)
         writer.writeVarint(receipt.roomSeq)
-        return writer.bytes
     }
 
     /// A `client_ids_recent` value (its key is the message's `seq`): the user, the id, the room, the `roomSeq`.

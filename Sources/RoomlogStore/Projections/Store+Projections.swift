@@ -55,16 +55,20 @@ extension Store {
         return matches && count == sessions.count
     }
 
-    /// Writes `projections` into emptied projection databases, in key order (appends).
-    func writeProjections(_ projections: Projections, _ txn: Transaction) throws {
+    /// Writes `projections`, with `clientIds` for their client ids, into emptied projection databases, in key order
+    /// (appends). Throws `LogInconsistency` if `clientIds` holds an id twice, or `LMDBError`.
+    func writeProjections(_ projections: Projections, clientIds: ClientIdList, _ txn: Transaction) throws {
+        // Sorting a million client ids takes a while: a second thread does it while this one writes the rest.
+        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try clientIds.sortedIndices() }
+        defer { _ = try? sorting.value() }
         try appendSorted(txn, databases.users, projections.users.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
         try appendSorted(txn, databases.sessions, projections.sessions.values.map { ($0.tokenDigest.bytes, RecordCoding.encode($0)) })
         try appendSorted(txn, databases.sessionExpiry, projections.sessions.values.map { (StoreKeys.expiry($0.expiresAt, $0.tokenDigest), []) })
         try appendSorted(txn, databases.rooms, projections.rooms.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
         try appendSorted(txn, databases.roomMembers, projections.members.flatMap { room, users in users.map { (StoreKeys.pair(room, $0), []) } })
         try appendSorted(txn, databases.userRooms, projections.userRooms.flatMap { user, rooms in rooms.map { (StoreKeys.pair(user, $0), []) } })
-        try writeClientIds(projections.clientMessages, txn)
         try writeRoomIndex(projections.roomIndex, txn)
+        try writeClientIds(clientIds, order: try sorting.value(), txn)
         try txn.put(databases.meta, MetaKey.appliedSeq, StoreKeys.seq(projections.appliedSeq))
         try txn.put(databases.meta, MetaKey.clientIdsMergedThrough, StoreKeys.seq(projections.appliedSeq))
     }
@@ -85,30 +89,16 @@ extension Store {
         }
     }
 
-    /// The client ids in key order: their keys are laid out in one buffer and an index of them is sorted, rather than
-    /// a million small arrays (a million entries per second matter).
-    func writeClientIds(_ clientMessages: [Projections.ClientKey: MessageReceipt], _ txn: Transaction) throws {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(clientMessages.count * 16)
-        var starts: [Int] = []
-        starts.reserveCapacity(clientMessages.count + 1)
-        var receipts: [MessageReceipt] = []
-        receipts.reserveCapacity(clientMessages.count)
-        for (key, receipt) in clientMessages {
-            starts.append(bytes.count)
-            bytes.append(contentsOf: key.user.utf8)
-            bytes.append(0)
-            bytes.append(contentsOf: key.id.utf8)
-            receipts.append(receipt)
-        }
-        starts.append(bytes.count)
-        try bytes.withUnsafeBytes { buffer in
-            func key(_ index: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[starts[index]..<starts[index + 1]]) }
-            // Sorted by the keys' first 16 bytes as two integers; only equal prefixes compare whole keys.
-            var order = (0..<receipts.count).map { SortedKey(prefixOf: key($0), index: $0) }
-            order.sort { $0.prefix != $1.prefix ? $0.prefix < $1.prefix : StoreKeys.precedes(key($0.index), key($1.index)) }
+    /// The client ids, in the key order `order` gives.
+    func writeClientIds(_ clientIds: ClientIdList, order: [Int], _ txn: Transaction) throws {
+        try clientIds.withKeys { bytes, range in
             try txn.withCursor(databases.clientIds) { cursor in
-                for entry in order { try cursor.append(key(entry.index), RecordCoding.encode(receipts[entry.index])) }
+                var value = ByteWriter()
+                for index in order {
+                    value.removeAll()
+                    RecordCoding.encode(clientIds.receipts[index], into: &value)
+                    try cursor.append(UnsafeRawBufferPointer(rebasing: bytes[range(index)]), value.bytes)
+                }
             }
         }
     }

@@ -27,16 +27,16 @@ extension Store {
     /// changed then), or `LMDBError`.
     public func rebuild() throws -> RebuildReport {
         let started = Date()
-        let projections = try environment.write { txn in
-            let projections = try replayLog(txn, readingOnSecondThread: true)
+        let (projections, clientIds) = try environment.write { txn in
+            let (projections, clientIds) = try replayLog(txn, readingOnSecondThread: true)
             for database in databases.projections { try txn.empty(database) }
-            try writeProjections(projections, txn)
-            return projections
+            try writeProjections(projections, clientIds: clientIds, txn)
+            return (projections, clientIds)
         }
         return RebuildReport(
             events: projections.appliedSeq, users: projections.users.count, sessions: projections.sessions.count,
             rooms: projections.rooms.count, memberships: projections.members.values.reduce(0) { $0 + $1.count },
-            clientIds: projections.clientMessages.count, seconds: Date().timeIntervalSince(started))
+            clientIds: clientIds.count, seconds: Date().timeIntervalSince(started))
     }
 
     /// Replaces every projection with `projections`, computed by the caller from this log's events (an import
@@ -46,7 +46,7 @@ extension Store {
             let head = try head(txn)
             guard projections.appliedSeq == head else { throw StoreError.notNext(expected: head, found: projections.appliedSeq) }
             for database in databases.projections { try txn.empty(database) }
-            try writeProjections(projections, txn)
+            try writeProjections(projections, clientIds: ClientIdList(projections.clientMessages), txn)
         }
     }
 
@@ -55,9 +55,12 @@ extension Store {
     public func verify() throws -> VerifyReport {
         try environment.read { txn in
             var problems: [String] = []
-            let rebuilt: Projections
+            var rebuilt: Projections
             do {
-                rebuilt = try replayLog(txn, readingOnSecondThread: false)
+                let clientIds: ClientIdList
+                (rebuilt, clientIds) = try replayLog(txn, readingOnSecondThread: false)
+                _ = try clientIds.sortedIndices()
+                rebuilt.clientMessages = clientIds.dictionary
             } catch let error as LogInconsistency {
                 return VerifyReport(events: error.seq - 1, problems: [error.description])
             } catch let error as EventDecodingError {
@@ -79,57 +82,83 @@ extension Store {
     static let replayChunkEventsMax = 4096
     static let replayChunksMax = 4
 
-    /// The events of the log up to `txn`'s head applied, with checks, to empty projections.
+    /// The events of the log up to `txn`'s head applied, with checks, to empty projections, and the client ids of
+    /// its messages, not yet checked for an id used twice (`ClientIdList.sortedIndices()` finds one). Throws
+    /// `LogInconsistency` or `EventDecodingError` for the first bad `seq` (an id used twice before it counts), or
+    /// `LMDBError`.
     ///
     /// `readingOnSecondThread`: a second thread reads and decodes the events from its own snapshot (which holds the
-    /// same events up to that head: events never change) while this one applies them. Only for a write `txn`: no
-    /// process can commit meanwhile, so that snapshot never finds the map resized by another process, which would
-    /// need the exclusive resize lock that this thread's transaction holds shared.
-    func replayLog(_ txn: Transaction, readingOnSecondThread: Bool) throws -> Projections {
+    /// same events up to that head: events never change) and collects their client ids while this one applies them.
+    /// Only for a write `txn`: no process can commit meanwhile, so that snapshot never finds the map resized by
+    /// another process, which would need the exclusive resize lock that this thread's transaction holds shared.
+    func replayLog(_ txn: Transaction, readingOnSecondThread: Bool) throws -> (Projections, ClientIdList) {
         let head = try head(txn)
-        var projections = Projections()
         let storedIds = try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent)
-        projections.clientMessages.reserveCapacity(storedIds > 0 ? storedIds : Int(head))
-        guard readingOnSecondThread else {
+        let idsExpected = storedIds > 0 ? storedIds : Int(head)
+        var projections = Projections()
+        guard !readingOnSecondThread else {
+            let clientIds = try replayLog(through: head, idsExpected: idsExpected, into: &projections)
+            return (projections, clientIds)
+        }
+        var clientIds = ClientIdList()
+        clientIds.reserveCapacity(idsExpected)
+        do {
             try scanEvents(txn, from: 1) { event in
-                try projections.applyChecked(event)
+                try projections.applyCheckedExceptClientIds(event)
+                clientIds.appendId(of: event)
                 return true
             }
-            return projections
+        } catch {
+            throw Self.firstProblem(error, clientIds)
         }
+        return (projections, clientIds)
+    }
+
+    /// Applies events 1 through `head` to `projections` while a second thread reads them; returns their client ids.
+    private func replayLog(through head: UInt64, idsExpected: Int, into projections: inout Projections) throws -> ClientIdList {
         let pipe = ChunkPipe<Result<[Event], any Error>>(chunksMax: Self.replayChunksMax)
-        let finished = DispatchSemaphore(value: 0)
-        let reader = Thread { [self] in
-            defer {
-                pipe.finish()
-                finished.signal()
-            }
+        let reader = BackgroundWork(name: "roomlog-replay") { [self] in
+            defer { pipe.finish() }
+            var clientIds = ClientIdList()
+            clientIds.reserveCapacity(idsExpected)
             do {
-                try readEvents(through: head, into: pipe)
+                try readEvents(through: head, into: pipe) { clientIds.appendId(of: $0) }
             } catch {
                 _ = pipe.put(.failure(error))
             }
+            return clientIds
         }
-        reader.name = "roomlog-replay"
-        reader.start()
-        defer {
+        do {
+            while let chunk = pipe.take() {
+                for event in try chunk.get() { try projections.applyCheckedExceptClientIds(event) }
+            }
+        } catch {
             pipe.cancel()
-            finished.wait()
+            throw Self.firstProblem(error, try reader.value())
         }
-        while let chunk = pipe.take() {
-            for event in try chunk.get() { try projections.applyChecked(event) }
-        }
-        return projections
+        return try reader.value()
     }
 
-    /// Reads events 1 through `head` in chunks into `pipe`, until it is cancelled; throws `LMDBError` or
-    /// `EventDecodingError`.
-    private func readEvents(through head: UInt64, into pipe: ChunkPipe<Result<[Event], any Error>>) throws {
+    /// `error`, or the client id used twice that `clientIds` (the ids read so far) holds before it.
+    static func firstProblem(_ error: any Error, _ clientIds: ClientIdList) -> any Error {
+        let seq: UInt64
+        switch error {
+        case let inconsistency as LogInconsistency: seq = inconsistency.seq
+        case let damage as EventDecodingError: seq = damage.seq
+        default: return error
+        }
+        return clientIds.repeatedId(before: seq) ?? error
+    }
+
+    /// Reads events 1 through `head` in chunks into `pipe`, calling `each` with every one, until it is cancelled;
+    /// throws `LMDBError` or `EventDecodingError`.
+    private func readEvents(through head: UInt64, into pipe: ChunkPipe<Result<[Event], any Error>>, each: (Event) -> Void) throws {
         var chunk: [Event] = []
         chunk.reserveCapacity(Self.replayChunkEventsMax)
         var open = true
         try readEvents(from: 1) { event in
             guard event.seq <= head else { return false }
+            each(event)
             chunk.append(event)
             if chunk.count == Self.replayChunkEventsMax {
                 open = pipe.put(.success(chunk))

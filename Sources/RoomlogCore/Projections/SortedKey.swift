@@ -10,6 +10,12 @@ struct SortedKey {
     let prefix: Prefix
     let index: Int
 
+    /// How `a` and `b` compare byte by byte, a proper prefix first (memcmp, then length): -1, 0 or 1.
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
     init(prefixOf key: UnsafeRawBufferPointer, index: Int) {
         var high: UInt64 = 0, low: UInt64 = 0
         for position in 0..<16 {
