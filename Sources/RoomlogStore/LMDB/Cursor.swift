@@ -32,11 +32,14 @@ public struct Cursor {
 
     /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
     public mutating func append(_ key: UnsafeRawBufferPointer, _ value: [UInt8]) throws {
-        try value.withUnsafeBytes { valueBytes in
-            var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-            var dataValue = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-            try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))
-        }
+        try value.withUnsafeBytes { try append(key, $0) }
+    }
+
+    /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
+    public mutating func append(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))
     }
 
     mutating func move(_ operation: MDB_cursor_op) throws -> Entry? {

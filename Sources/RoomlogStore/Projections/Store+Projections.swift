@@ -58,8 +58,8 @@ extension Store {
     /// Writes `projections`, with `clientIds` for their client ids, into emptied projection databases, in key order
     /// (appends). Throws `LogInconsistency` if `clientIds` holds an id twice, or `LMDBError`.
     func writeProjections(_ projections: Projections, clientIds: ClientIdList, _ txn: Transaction) throws {
-        // Sorting a million client ids takes a while: a second thread does it while this one writes the rest.
-        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try clientIds.sortedIndices() }
+        // Sorting and packing a million client ids takes a while: a second thread does it while this one writes the rest.
+        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try Self.sortedRecords(clientIds) }
         defer { _ = try? sorting.value() }
         try appendSorted(txn, databases.users, projections.users.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
         try appendSorted(txn, databases.sessions, projections.sessions.values.map { ($0.tokenDigest.bytes, RecordCoding.encode($0)) })
@@ -68,7 +68,7 @@ extension Store {
         try appendSorted(txn, databases.roomMembers, projections.members.flatMap { room, users in users.map { (StoreKeys.pair(room, $0), []) } })
         try appendSorted(txn, databases.userRooms, projections.userRooms.flatMap { user, rooms in rooms.map { (StoreKeys.pair(user, $0), []) } })
         try writeRoomIndex(projections.roomIndex, txn)
-        try writeClientIds(clientIds, order: try sorting.value(), txn)
+        try txn.withCursor(databases.clientIds) { cursor in try sorting.value().forEach { try cursor.append($0, $1) } }
         try txn.put(databases.meta, MetaKey.appliedSeq, StoreKeys.seq(projections.appliedSeq))
         try txn.put(databases.meta, MetaKey.clientIdsMergedThrough, StoreKeys.seq(projections.appliedSeq))
     }
@@ -89,18 +89,16 @@ extension Store {
         }
     }
 
-    /// The client ids, in the key order `order` gives.
-    func writeClientIds(_ clientIds: ClientIdList, order: [Int], _ txn: Transaction) throws {
-        try clientIds.withKeys { bytes, range in
-            try txn.withCursor(databases.clientIds) { cursor in
-                var value = ByteWriter()
-                for index in order {
-                    value.removeAll()
-                    RecordCoding.encode(clientIds.receipts[index], into: &value)
-                    try cursor.append(UnsafeRawBufferPointer(rebasing: bytes[range(index)]), value.bytes)
-                }
+    /// The `client_ids` records of `clientIds`, in key order; throws `LogInconsistency` for an id used twice.
+    static func sortedRecords(_ clientIds: ClientIdList) throws -> PackedRecords {
+        let order = try clientIds.sortedIndices()
+        var records = PackedRecords(count: order.count, bytesPerRecord: 32)
+        clientIds.withKeys { bytes, range in
+            for index in order {
+                records.append(key: bytes[range(index)]) { RecordCoding.encode(clientIds.receipts[index], into: &$0) }
             }
         }
+        return records
     }
 
     func appendSorted(_ txn: Transaction, _ database: Database, _ entries: [([UInt8], [UInt8])]) throws {
