@@ -20,6 +20,9 @@ public struct StoreConfiguration: Sendable {
     public var clientIdsRecentMax = 65_536
     /// How many of the oldest recent client ids one merge moves into the B-tree.
     public var clientIdsMergeMax = 8192
+    /// The most users, rooms and memberships the writer keeps cached between transactions (it forgets them all
+    /// when there are more).
+    public var writerCacheEntriesMax = 262_144
     /// The protocol's limits, checked by the writer.
     public var limits = Limits()
 
@@ -42,6 +45,7 @@ public struct StoreConfiguration: Sendable {
         try require(tailSafetyPollMilliseconds >= 1, "tailSafetyPollMilliseconds")
         try require(clientIdsRecentMax >= 1, "clientIdsRecentMax")
         try require(clientIdsMergeMax >= 1, "clientIdsMergeMax")
+        try require(writerCacheEntriesMax >= 1, "writerCacheEntriesMax")
         try limits.validate()
     }
 }

@@ -77,6 +77,23 @@ struct CrossProcessTests {
         #expect(try store.verify().isSound)
     }
 
+    @Test("what the writer caches of users, rooms and memberships gives way to another process's commits")
+    func cacheAcrossProcesses() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(try await run("roomlog-bench", ["append", "--data", directory, "--user", "there", "--count", "1"]).status == 0)
+        let store = try Store(configuration: StoreConfiguration(directory: directory))
+        let writer = LogWriter(store: store)
+        defer { writer.stop() }
+        #expect(try await writer.append(.post(user: "there", room: "shared", body: "cached", clientId: nil)).event?.roomSeq == 3)
+        #expect(try await run("roomlog-bench", ["append", "--data", directory, "--user", "there", "--from", "1", "--count", "1", "--leave"]).status == 0)
+        await #expect(throws: RoomlogError.notAMember) { try await writer.append(.post(user: "there", room: "shared", body: "stale", clientId: nil)) }
+        _ = try await writer.append(.register(user: "here", passwordHash: "h"))
+        #expect(try await writer.append(.join(user: "here", room: "shared")).event?.roomSeq == 6)
+        #expect(try store.verify().isSound)
+    }
+
     @Test("SIGKILL while appending loses no acknowledged event; the log reopens dense and verified")
     func crash() async throws {
         let directory = temporaryDataDirectory()

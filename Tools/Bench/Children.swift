@@ -18,6 +18,8 @@ struct AppendChild: AsyncParsableCommand {
     @Option(help: "The room.") var room = "shared"
     @Option(help: "How many messages; 0 posts until killed.") var count = 100
     @Option(help: "Recent client ids kept apart before merging (half of them per merge); the default if not given.") var clientIdsRecentMax: Int?
+    @Option(help: "The number of the first message (its client id is USER-N).") var from = 0
+    @Flag(help: "Leave the room after the last message.") var leave = false
 
     func run() async throws {
         var configuration = StoreConfiguration(directory: data)
@@ -29,13 +31,14 @@ struct AppendChild: AsyncParsableCommand {
         let writer = LogWriter(store: store)
         try await enter(writer, user: user, room: room)
         Output.line("ready")
-        var index = 0
-        while count == 0 || index < count {
+        var index = from
+        while count == 0 || index < from + count {
             let outcome = try await writer.append(.post(user: user, room: room, body: "\(user) says \(index)", clientId: "\(user)-\(index)"))
             guard let event = outcome.event else { throw ValidationError("message \(index) was not appended") }
             Output.line("ack \(event.seq) \(event.roomSeq) \(index)")
             index += 1
         }
+        if leave { _ = try await writer.append(.leave(user: user, room: room)) }
         writer.stop()
     }
 }

@@ -55,8 +55,9 @@ public final class LogWriter: @unchecked Sendable {
     let decider: Decider
     let clock: Clock
     private let condition = NSCondition()
-    /// The recent client ids, used only on the writer thread.
+    /// The recent client ids and the cache of other projections, used only on the writer thread.
     private let recentClientIds = RecentClientIds()
+    private let cache: WriterCache
     private var queue: [Pending] = []
     private var committed: [Committed] = []
     private var stopping = false
@@ -70,6 +71,7 @@ public final class LogWriter: @unchecked Sendable {
         self.store = store
         self.clock = clock
         decider = Decider(validation: Validation(limits: store.configuration.limits))
+        cache = WriterCache(entriesMax: store.configuration.writerCacheEntriesMax)
         let writer = Thread { [self] in runWriter() }
         writer.name = "roomlog-writer"
         writer.start()
@@ -214,7 +216,8 @@ public final class LogWriter: @unchecked Sendable {
                 let applied = try store.appliedSeq(txn)
                 precondition(applied == start, "projections applied up to \(applied) but the log ends at \(start)")
                 try recentClientIds.begin(txn, store.databases, head: start)
-                var state = TransactionProjections(txn, store.databases, recent: recentClientIds, configuration: store.configuration)
+                cache.begin(head: start)
+                var state = TransactionProjections(txn, store.databases, recent: recentClientIds, cache: cache, configuration: store.configuration)
                 var head = start
                 let now = clock()
                 let results = try batch.map { pending in try apply(pending.command, now: now, head: &head, &state) }
@@ -223,6 +226,7 @@ public final class LogWriter: @unchecked Sendable {
                 return (results, head, try state.mergedThrough())
             }
             recentClientIds.committed(head: head, mergedThrough: merged)
+            cache.committed(head: head)
             return results
         } catch {
             return batch.map { _ in .failure(error) }

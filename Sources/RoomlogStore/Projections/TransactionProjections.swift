@@ -1,47 +1,48 @@
 import RoomlogCore
 
-/// The projections as seen and changed inside one write transaction. Rooms are cached for the batch and written
-/// once by `flush()`, which must run before the transaction commits. Client ids go to the recent ones (see
-/// `RecentClientIds`); `flush()` merges the oldest into `client_ids` when there are too many.
+/// The projections as seen and changed inside one write transaction. Users, rooms and memberships read or written
+/// are kept in the writer's cache (see `WriterCache`); rooms reach the database once per transaction, in `flush()`,
+/// which must run before the transaction commits. Client ids go to the recent ones (see `RecentClientIds`);
+/// `flush()` merges the oldest into `client_ids` when there are too many.
 struct TransactionProjections: ProjectionState {
     let txn: Transaction
     let databases: StoreDatabases
     let recent: RecentClientIds
+    let cache: WriterCache
     let configuration: StoreConfiguration
-    private let cache = Cache()
+    private let changes = Changes()
 
-    /// What one batch has read or changed of users and rooms; rooms reach the database in `flush()`.
-    final class Cache {
-        var rooms: [String: Room?] = [:]
+    /// What this transaction changed that `flush()` writes or reports.
+    final class Changes {
         var dirtyRooms: Set<String> = []
-        var users: [String: User?] = [:]
         /// Client ids this batch added (to the recent ones, as pending).
         var clientIdsAdded = 0
         var mergedThrough: UInt64?
     }
 
-    /// The projections in `txn`, with the writer's `recent` client ids, begun at `txn`'s head.
-    init(_ txn: Transaction, _ databases: StoreDatabases, recent: RecentClientIds, configuration: StoreConfiguration) {
+    /// The projections in `txn`, with the writer's `recent` client ids and `cache`, both begun at `txn`'s head.
+    init(_ txn: Transaction, _ databases: StoreDatabases, recent: RecentClientIds, cache: WriterCache, configuration: StoreConfiguration) {
         self.txn = txn
         self.databases = databases
         self.recent = recent
+        self.cache = cache
         self.configuration = configuration
     }
 
     /// `client_ids_merged_through` after this transaction; throws `LMDBError`.
     func mergedThrough() throws -> UInt64 {
-        if let merged = cache.mergedThrough { return merged }
+        if let merged = changes.mergedThrough { return merged }
         return try RecentClientIds.mergedThrough(txn, databases)
     }
 
     mutating func flush() throws {
-        for name in cache.dirtyRooms.sorted() {
+        for name in changes.dirtyRooms.sorted() {
             guard let room = cache.rooms[name] ?? nil else { continue }
             try txn.put(databases.rooms, Array(name.utf8), RecordCoding.encode(room))
         }
-        cache.dirtyRooms = []
-        if cache.clientIdsAdded > 0, try txn.count(databases.clientIdsRecent) > configuration.clientIdsRecentMax {
-            cache.mergedThrough = try RecentClientIds.merge(txn, databases, count: configuration.clientIdsMergeMax)
+        changes.dirtyRooms = []
+        if changes.clientIdsAdded > 0, try txn.count(databases.clientIdsRecent) > configuration.clientIdsRecentMax {
+            changes.mergedThrough = try RecentClientIds.merge(txn, databases, count: configuration.clientIdsMergeMax)
         }
     }
 
@@ -64,7 +65,11 @@ struct TransactionProjections: ProjectionState {
     }
 
     func isMember(user: String, room: String) throws -> Bool {
-        try StoreKeys.withPair(room, user) { try txn.get(databases.roomMembers, $0) } != nil
+        let membership = WriterCache.Membership(room: room, user: user)
+        if let cached = cache.memberships[membership] { return cached }
+        let isMember = try StoreKeys.withPair(room, user) { try txn.get(databases.roomMembers, $0) } != nil
+        cache.memberships[membership] = isMember
+        return isMember
     }
 
     func clientMessage(user: String, id: String) throws -> MessageReceipt? {
@@ -91,17 +96,19 @@ struct TransactionProjections: ProjectionState {
 
     mutating func putRoom(_ room: Room) throws {
         cache.rooms[room.name] = room
-        cache.dirtyRooms.insert(room.name)
+        changes.dirtyRooms.insert(room.name)
     }
 
     mutating func addMember(user: String, room: String) throws {
         try txn.put(databases.roomMembers, StoreKeys.pair(room, user), [])
         try txn.put(databases.userRooms, StoreKeys.pair(user, room), [])
+        cache.memberships[WriterCache.Membership(room: room, user: user)] = true
     }
 
     mutating func removeMember(user: String, room: String) throws {
         try txn.delete(databases.roomMembers, StoreKeys.pair(room, user))
         try txn.delete(databases.userRooms, StoreKeys.pair(user, room))
+        cache.memberships[WriterCache.Membership(room: room, user: user)] = false
     }
 
     mutating func putClientMessage(user: String, receipt: MessageReceipt) throws {
@@ -109,7 +116,7 @@ struct TransactionProjections: ProjectionState {
             try RecordCoding.encodeRecent(user: user, receipt).withUnsafeBytes { try txn.put(databases.clientIdsRecent, key, $0, append: true) }
         }
         recent.insert(user: user, receipt)
-        cache.clientIdsAdded += 1
+        changes.clientIdsAdded += 1
     }
 
     mutating func indexRoomEvent(room: String, roomSeq: UInt64, seq: UInt64) throws {
