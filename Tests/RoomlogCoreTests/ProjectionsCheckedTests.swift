@@ -88,4 +88,14 @@ struct ClientIdListTests {
         #expect(list.repeatedId(before: 13) == nil)
         #expect(list.repeatedId(before: 14) == LogInconsistency(seq: 13, problem: "client id x is used twice"))
     }
+
+    @Test("two lists differ at the ids found in one only and the ids with another receipt")
+    func differingKeys() throws {
+        var stored = ClientIdList(), rebuilt = ClientIdList()
+        for (user, id, seq) in [("a", "1", UInt64(1)), ("a", "2", 2), ("b", "1", 3), ("c", "9", 4)] { stored.append(user: user, receipt(id, seq: seq)) }
+        for (user, id, seq) in [("c", "9", UInt64(4)), ("a", "1", 1), ("b", "1", 7), ("b", "2", 8)] { rebuilt.append(user: user, receipt(id, seq: seq)) }
+        let differing = stored.differingKeys(try stored.sortedIndices(), rebuilt, try rebuilt.sortedIndices())
+        #expect(differing == [.init(user: "a", id: "2"), .init(user: "b", id: "1"), .init(user: "b", id: "2")])
+        #expect(rebuilt.differingKeys(try rebuilt.sortedIndices(), rebuilt, try rebuilt.sortedIndices()).isEmpty)
+    }
 }

@@ -83,16 +83,48 @@ public struct ClientIdList: Sendable {
         }
     }
 
+    /// The keys whose receipts differ between this list and `other` (an id in one of them only, or with another
+    /// receipt), given each list's key order (`sortedIndices()`).
+    public func differingKeys(_ order: [Int], _ other: ClientIdList, _ otherOrder: [Int]) -> [Projections.ClientKey] {
+        var differing: [Projections.ClientKey] = []
+        withKeys { bytes, range in
+            other.withKeys { otherBytes, otherRange in
+                var (next, otherNext) = (0, 0)
+                while next < order.count || otherNext < otherOrder.count {
+                    let comparison: Int
+                    if next == order.count {
+                        comparison = 1
+                    } else if otherNext == otherOrder.count {
+                        comparison = -1
+                    } else {
+                        comparison = SortedKey.compare(UnsafeRawBufferPointer(rebasing: bytes[range(order[next])]),
+                                                       UnsafeRawBufferPointer(rebasing: otherBytes[otherRange(otherOrder[otherNext])]))
+                    }
+                    if comparison < 0 || (comparison == 0 && receipts[order[next]] != other.receipts[otherOrder[otherNext]]) {
+                        differing.append(clientKey(bytes[range(order[next])], receipts[order[next]]))
+                    } else if comparison > 0 {
+                        differing.append(clientKey(otherBytes[otherRange(otherOrder[otherNext])], other.receipts[otherOrder[otherNext]]))
+                    }
+                    if comparison <= 0 { next += 1 }
+                    if comparison >= 0 { otherNext += 1 }
+                }
+            }
+        }
+        return differing
+    }
+
+    /// The `ClientKey` of `key` (user, 0, id), whose receipt is `receipt`.
+    func clientKey(_ key: Slice<UnsafeRawBufferPointer>, _ receipt: MessageReceipt) -> Projections.ClientKey {
+        let separator = key.firstIndex(of: 0)!
+        return Projections.ClientKey(user: String(decoding: key[key.startIndex..<separator], as: UTF8.self), id: receipt.id)
+    }
+
     /// The ids as the dictionary of `Projections.clientMessages`.
     public var dictionary: [Projections.ClientKey: MessageReceipt] {
         var clientMessages: [Projections.ClientKey: MessageReceipt] = [:]
         clientMessages.reserveCapacity(count)
         withKeys { bytes, range in
-            for (index, receipt) in receipts.enumerated() {
-                let key = bytes[range(index)]
-                let separator = key.firstIndex(of: 0)!
-                clientMessages[.init(user: String(decoding: bytes[key.startIndex..<separator], as: UTF8.self), id: receipt.id)] = receipt
-            }
+            for (index, receipt) in receipts.enumerated() { clientMessages[clientKey(bytes[range(index)], receipt)] = receipt }
         }
         return clientMessages
     }

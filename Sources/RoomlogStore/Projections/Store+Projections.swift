@@ -3,9 +3,34 @@ import RoomlogCore
 extension Store {
     /// Reads every stored projection into a value; throws `LMDBError` or `StoreError.corruptRecord`.
     func loadProjections(_ txn: Transaction) throws -> Projections {
+        var projections = try loadProjectionsExceptClientIds(txn)
+        projections.clientMessages = try loadClientIds(txn).ids.dictionary
+        return projections
+    }
+
+    /// The stored client ids (of `client_ids` and `client_ids_recent`) as a list, with its key order; throws
+    /// `LMDBError`, or `StoreError.corruptRecord` for a bad record or an id stored twice.
+    func loadClientIds(_ txn: Transaction) throws -> (ids: ClientIdList, order: [Int]) {
+        var ids = ClientIdList()
+        ids.reserveCapacity(try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent))
+        try forEachPair(txn, databases.clientIds) { user, id, value in ids.append(user: user, try RecordCoding.decodeReceipt(id: id, value)) }
+        try forEach(txn, databases.clientIdsRecent) { key, value in
+            guard key.count == 8 else { throw StoreError.corruptRecord(database: "client_ids_recent") }
+            let (user, receipt) = try RecordCoding.decodeRecent(seq: StoreKeys.seq(from: key), value)
+            ids.append(user: user, receipt)
+        }
+        do {
+            return (ids, try ids.sortedIndices())
+        } catch {
+            throw StoreError.corruptRecord(database: "client_ids_recent")
+        }
+    }
+
+    /// Every stored projection but the client ids (`clientMessages` is empty); throws `LMDBError` or
+    /// `StoreError.corruptRecord`.
+    func loadProjectionsExceptClientIds(_ txn: Transaction) throws -> Projections {
         var projections = Projections()
         projections.appliedSeq = try appliedSeq(txn)
-        projections.clientMessages.reserveCapacity(try txn.count(databases.clientIds) + txn.count(databases.clientIdsRecent))
         try forEach(txn, databases.users) { key, value in
             let name = String(decoding: key, as: UTF8.self)
             projections.users[name] = try RecordCoding.decodeUser(name: name, value)
@@ -20,16 +45,6 @@ extension Store {
         }
         try forEachPair(txn, databases.roomMembers) { room, user, _ in projections.members[room, default: []].insert(user) }
         try forEachPair(txn, databases.userRooms) { user, room, _ in projections.userRooms[user, default: []].insert(room) }
-        try forEachPair(txn, databases.clientIds) { user, id, value in
-            projections.clientMessages[.init(user: user, id: id)] = try RecordCoding.decodeReceipt(id: id, value)
-        }
-        try forEach(txn, databases.clientIdsRecent) { key, value in
-            guard key.count == 8 else { throw StoreError.corruptRecord(database: "client_ids_recent") }
-            let (user, receipt) = try RecordCoding.decodeRecent(seq: StoreKeys.seq(from: key), value)
-            guard projections.clientMessages.updateValue(receipt, forKey: .init(user: user, id: receipt.id)) == nil else {
-                throw StoreError.corruptRecord(database: "client_ids_recent")
-            }
-        }
         try forEach(txn, databases.roomIndex) { key, value in
             guard let separator = key.firstIndex(of: 0), key.count == separator + 9, value.count == 8 else {
                 throw StoreError.corruptRecord(database: "room_index")
