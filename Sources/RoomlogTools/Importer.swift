@@ -61,7 +61,8 @@ public enum Importer {
         var batch: [Event] = []
         var count: UInt64 = 0
         var projections = Projections()
-        projections.clientMessages.reserveCapacity(Int(min(expectedEvents, 50_000_000)))
+        var clientIds = ClientIdList()
+        clientIds.reserveCapacity(Int(min(expectedEvents, 50_000_000)))
         while let chunk = pipe.take() {
             for line in chunk {
                 switch line {
@@ -70,15 +71,20 @@ public enum Importer {
                 case .trailer(let events, let number):
                     guard events == count else { throw ToolError("line \(number): the trailer counts \(events), the file holds \(count) events") }
                     try store.appendImported(batch)
-                    try store.replaceProjections(with: projections)
+                    do {
+                        try store.replaceProjections(with: projections, clientIds: clientIds)
+                    } catch let error as LogInconsistency {
+                        throw inconsistency(error)
+                    }
                     return count
                 case .event(let event, let number):
                     guard event.seq == count + 1 else { throw ToolError("line \(number): expected seq \(count + 1), found \(event.seq)") }
                     do {
-                        try projections.applyChecked(event)
+                        try projections.applyCheckedExceptClientIds(event)
                     } catch {
-                        throw ToolError("line \(number): the log is inconsistent at \(error)")
+                        throw inconsistency(clientIds.repeatedId(before: event.seq) ?? error)
                     }
+                    clientIds.appendId(of: event)
                     batch.append(event)
                     count += 1
                     if batch.count >= batchEventsMax {
@@ -89,6 +95,12 @@ public enum Importer {
             }
         }
         throw ToolError("the file ends after line \(reader.lineNumber) without its trailer (truncated?)")
+    }
+
+    /// The error for an inconsistency of the file's log, naming its line (the header is line 1, `seq` N is line N + 1:
+    /// the lines are checked to be dense).
+    static func inconsistency(_ error: LogInconsistency) -> ToolError {
+        ToolError("line \(error.seq + 1): the log is inconsistent at \(error)")
     }
 
     /// Reads and parses lines on the calling thread, handing chunks to `pipe`, until the trailer, an error, the

@@ -115,6 +115,13 @@ struct MaintenanceTests {
             ([header, one].joined(separator: "\n") + "\n", "without its trailer"),
             ([header, one, #"{"roomlog":"end","events":2}"#].joined(separator: "\n") + "\n", "the trailer counts"),
             ("{}\n", "line 1: not a Roomlog export header"),
+            ([header, one, #"{"seq":2,"at":"2026-11-26T14:53:23.120Z","type":"user.registered","user":"ann","passwordHash":"h"}"#].joined(separator: "\n") + "\n", "line 3: the log is inconsistent at seq 2: user ann is registered twice"),
+            (([#"{"roomlog":"export","format":1,"epoch":"e1","head":5}"#, one]
+              + [#"{"seq":2,"at":"2026-11-26T14:53:23.120Z","type":"room.created","user":"ann","room":"r","roomSeq":1,"topic":""}"#,
+                 #"{"seq":3,"at":"2026-11-26T14:53:23.120Z","type":"message.posted","user":"ann","room":"r","roomSeq":2,"body":"a","id":"x"}"#,
+                 #"{"seq":4,"at":"2026-11-26T14:53:23.120Z","type":"message.posted","user":"ann","room":"r","roomSeq":3,"body":"b","id":"x"}"#,
+                 #"{"seq":5,"at":"2026-11-26T14:53:23.120Z","type":"message.posted","user":"ann","room":"r","roomSeq":4,"body":"c"}"#,
+                 #"{"roomlog":"end","events":5}"#]).joined(separator: "\n") + "\n", "line 5: the log is inconsistent at seq 4: client id x is used twice"),
         ]
         for (text, message) in cases {
             let target = temporaryDataDirectory()
