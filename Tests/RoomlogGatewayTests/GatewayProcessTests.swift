@@ -195,7 +195,7 @@ final class ProxyProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(15)
         while (try? await Endpoint(port: port).raw("/nginx-health")) != 200 {
             guard Date() < deadline, child.process.isRunning else { throw SocketError(description: "nginx did not start: \(child.standardError)") }
-            try await Task.sleep(for: .milliseconds(50))
+            await pause(milliseconds: 50)
         }
     }
 

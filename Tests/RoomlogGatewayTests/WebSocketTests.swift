@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Hummingbird
 import RoomlogGateway
+import RoomlogTestSupport
 
 @Suite("WebSocket messaging")
 struct WebSocketTests {
@@ -266,7 +267,7 @@ struct WebSocketTests {
             for index in 0..<3000 { _ = try await gateway.writer.append(.post(user: "alice", room: "kkbox", body: "\(index) \(body)", clientId: nil)) }
             let bob = try RawSocket(port: port, token: tokens[1])
             try bob.send(#"{"type":"subscribe","room":"kkbox","after":0}"#)
-            try await Task.sleep(for: .milliseconds(300))  // not reading: the outbox fills and the catch-up pauses
+            await pause(milliseconds: 300)  // not reading: the outbox fills and the catch-up pauses
             let texts = try bob.readTexts { texts in texts.filter { $0.hasPrefix(#"{"type":"event""#) }.count >= 3002 }
             let roomSeqs = texts.compactMap { text -> Int? in
                 guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RoomlogCore
 @testable import RoomlogStore
+import RoomlogTestSupport
 
 @Suite("Tail")
 struct TailTests {
@@ -44,7 +45,7 @@ struct TailTests {
             for try await batch in try log.store.tail(from: 1) { count += batch.count }
             return count
         }
-        try await Task.sleep(for: .milliseconds(50))
+        await pause(milliseconds: 50)
         reader.cancel()
         #expect(try await reader.value == 2)
     }

@@ -76,7 +76,7 @@ struct ReplayAndTailTests {
         pipeline.arguments = ["-c", "'\(binary)' tail --follow --from 1000 --data '\(directory)' | true"]
         try pipeline.run()
         let deadline = Date().addingTimeInterval(10)
-        while pipeline.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while pipeline.isRunning, Date() < deadline { await pause(milliseconds: 20) }
         #expect(!pipeline.isRunning)
         if pipeline.isRunning { pipeline.terminate() }
     }

@@ -106,12 +106,12 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while !predicate(lines) {
             guard process.isRunning || predicate(lines) else {
-                try await Task.sleep(for: .milliseconds(50))
+                await pause(milliseconds: 50)
                 if predicate(lines) { return }
                 throw Failure(description: "child exited (\(process.terminationStatus)) before \(what); last lines: \(lines.suffix(3))")
             }
             guard Date() < deadline else { throw Failure(description: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(5))
+            await pause(milliseconds: 5)
         }
     }
 
@@ -123,10 +123,10 @@ public final class ChildProcess: @unchecked Sendable {
                 kill()
                 throw Failure(description: "child did not exit within \(seconds) s")
             }
-            try await Task.sleep(for: .milliseconds(10))
+            await pause(milliseconds: 10)
         }
         ChildRegistry.forget(process.processIdentifier)
-        while !outputComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        while !outputComplete, Date() < deadline { await pause(milliseconds: 5) }
         return process.terminationStatus
     }
 
