@@ -13,12 +13,6 @@ public struct ClientIdList: Sendable {
     /// An empty list.
     public init() {}
 
-    /// The ids of `clientMessages`, in no particular order.
-    public init(_ clientMessages: [Projections.ClientKey: MessageReceipt]) {
-        reserveCapacity(clientMessages.count)
-        for (key, receipt) in clientMessages { append(user: key.user, receipt) }
-    }
-
     /// The number of ids.
     public var count: Int { receipts.count }
 
