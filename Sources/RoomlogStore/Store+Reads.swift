@@ -33,11 +33,12 @@ extension Store {
     }
 
     /// Calls `body` with each event from `seq` on until it returns false; throws what decoding or `body` throws.
-    func scanEvents(_ txn: Transaction, from seq: UInt64, _ body: (Event) throws -> Bool) throws {
+    /// `keepingBodies: false` leaves message bodies empty (checked, not kept; see `EventCodec.decode`).
+    func scanEvents(_ txn: Transaction, from seq: UInt64, keepingBodies: Bool = true, _ body: (Event) throws -> Bool) throws {
         try txn.withCursor(databases.events) { cursor in
             var entry = try cursor.seek(atLeast: StoreKeys.seq(seq))
             while let (key, value) = entry {
-                guard try body(try EventCodec.decode(seq: StoreKeys.seq(from: key), value)) else { return }
+                guard try body(try EventCodec.decode(seq: StoreKeys.seq(from: key), value, keepingBody: keepingBodies)) else { return }
                 entry = try cursor.next()
             }
         }

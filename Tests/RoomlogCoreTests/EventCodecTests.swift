@@ -29,6 +29,37 @@ struct EventCodecTests {
         }
     }
 
+    @Test("a replay's decoding leaves only a message's body out", arguments: SampleEvents.all)
+    func decodingWithoutBody(event: Event) throws {
+        var expected = event
+        if case .messagePosted(let user, let room, _, let clientId) = event.payload {
+            expected = Event(seq: event.seq, at: event.at, roomSeq: event.roomSeq, payload: .messagePosted(user: user, room: room, body: "", clientId: clientId))
+        }
+        let decoded = try EventCodec.encode(event).withUnsafeBytes { try EventCodec.decode(seq: event.seq, $0, keepingBody: false) }
+        #expect(decoded == expected)
+    }
+
+    @Test("a body that is not UTF-8 is refused even when the body is not kept")
+    func badBodyNotKept() throws {
+        var writer = ByteWriter()
+        writer.write(EventCodec.currentFormat)
+        writer.write(EventType.messagePosted.code)
+        writer.writeBigEndian(0)
+        writer.writeVarint(1)
+        writer.writeString("alice")
+        writer.writeString("kkbox")
+        writer.writeVarint(3)
+        writer.write(bytes: [0x61, 0xC3, 0x28])
+        writer.write(0)
+        let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
+        writer.write(bytes: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)])
+        for keepingBody in [true, false] {
+            #expect(throws: EventDecodingError(seq: 4, reason: .badUTF8)) {
+                try writer.bytes.withUnsafeBytes { try EventCodec.decode(seq: 4, $0, keepingBody: keepingBody) }
+            }
+        }
+    }
+
     @Test("every truncation is an error")
     func truncated() {
         for event in SampleEvents.all {

@@ -79,12 +79,24 @@ public struct ByteReader {
 
     /// Reads a length-prefixed UTF-8 string, refusing invalid UTF-8.
     public mutating func readString() throws(Failure) -> String {
+        let slice = try readStringBytes()
+        guard let text = Self.string(validating: slice) else { throw .badUTF8 }
+        offset += slice.count
+        return text
+    }
+
+    /// Checks and passes over a length-prefixed UTF-8 string without making a `String` of it, refusing invalid UTF-8
+    /// as `readString()` does.
+    public mutating func skipString() throws(Failure) {
+        let slice = try readStringBytes()
+        guard Self.isASCII(slice) || String(validating: slice, as: UTF8.self) != nil else { throw .badUTF8 }
+        offset += slice.count
+    }
+
+    /// The bytes of the length-prefixed string at the offset, which is left just after the length.
+    private mutating func readStringBytes() throws(Failure) -> UnsafeRawBufferPointer {
         let length = try readVarint()
         guard length <= UInt64(buffer.count - offset) else { throw .truncated }
-        let count = Int(length)
-        let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
-        guard let text = Self.string(validating: slice) else { throw .badUTF8 }
-        offset += count
-        return text
+        return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + Int(length))])
     }
 }

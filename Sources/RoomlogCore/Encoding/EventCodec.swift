@@ -78,7 +78,9 @@ public enum EventCodec {
     }
 
     /// Decodes the record stored at `seq`; throws `EventDecodingError` naming `seq` for damaged or unknown bytes.
-    public static func decode(seq: UInt64, _ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> Event {
+    /// `keepingBody: false` (for replays that only apply events to projections) checks a message's body like any
+    /// other field but leaves it empty in the event, sparing a string per message.
+    public static func decode(seq: UInt64, _ bytes: UnsafeRawBufferPointer, keepingBody: Bool = true) throws(EventDecodingError) -> Event {
         guard bytes.count >= 2 + 8 + 4 else { throw EventDecodingError(seq: seq, reason: .truncated) }
         let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)])
         guard let computed = checksum(format: bytes[0], body) else { throw EventDecodingError(seq: seq, reason: .unknownFormat(bytes[0])) }
@@ -88,7 +90,7 @@ public enum EventCodec {
         guard let type = EventType(code: bytes[1]) else { throw EventDecodingError(seq: seq, reason: .unknownType(bytes[1])) }
         var reader = ByteReader(UnsafeRawBufferPointer(rebasing: body[2...]))
         do {
-            let event = try decodeFields(seq: seq, type: type, &reader)
+            let event = try decodeFields(seq: seq, type: type, keepingBody: keepingBody, &reader)
             guard reader.isAtEnd else { throw EventDecodingError(seq: seq, reason: .trailingBytes) }
             return event
         } catch let failure as ByteReader.Failure {
@@ -111,7 +113,7 @@ public enum EventCodec {
         }
     }
 
-    static func decodeFields(seq: UInt64, type: EventType, _ reader: inout ByteReader) throws -> Event {
+    static func decodeFields(seq: UInt64, type: EventType, keepingBody: Bool, _ reader: inout ByteReader) throws -> Event {
         let at = Timestamp(milliseconds: Int64(bitPattern: try reader.readBigEndian()))
         switch type {
         case .userRegistered:
@@ -135,11 +137,11 @@ public enum EventCodec {
             guard roomSeq > 0 else { throw EventDecodingError(seq: seq, reason: .badField("roomSeq")) }
             let user = try reader.readString()
             let room = try reader.readString()
-            return Event(seq: seq, at: at, roomSeq: roomSeq, payload: try decodeRoomPayload(seq: seq, type: type, user: user, room: room, &reader))
+            return Event(seq: seq, at: at, roomSeq: roomSeq, payload: try decodeRoomPayload(seq: seq, type: type, user: user, room: room, keepingBody: keepingBody, &reader))
         }
     }
 
-    static func decodeRoomPayload(seq: UInt64, type: EventType, user: String, room: String, _ reader: inout ByteReader) throws -> EventPayload {
+    static func decodeRoomPayload(seq: UInt64, type: EventType, user: String, room: String, keepingBody: Bool, _ reader: inout ByteReader) throws -> EventPayload {
         switch type {
         case .roomCreated:
             return .roomCreated(user: user, room: room, topic: try reader.readString())
@@ -148,7 +150,13 @@ public enum EventCodec {
         case .roomLeft:
             return .roomLeft(user: user, room: room)
         default:
-            let body = try reader.readString()
+            let body: String
+            if keepingBody {
+                body = try reader.readString()
+            } else {
+                try reader.skipString()
+                body = ""
+            }
             switch try reader.readByte() {
             case 0: return .messagePosted(user: user, room: room, body: body, clientId: nil)
             case 1: return .messagePosted(user: user, room: room, body: body, clientId: try reader.readString())

@@ -107,7 +107,7 @@ extension Store {
         var clientIds = ClientIdList()
         clientIds.reserveCapacity(idsExpected)
         do {
-            try scanEvents(txn, from: 1) { event in
+            try scanEvents(txn, from: 1, keepingBodies: false) { event in
                 try projections.applyCheckedExceptClientIds(event)
                 clientIds.appendId(of: event)
                 return true
@@ -134,7 +134,8 @@ extension Store {
         }
         do {
             while let chunk = pipe.take() {
-                for event in try chunk.get() { try projections.applyCheckedExceptClientIds(event) }
+                let events = try chunk.get()
+                for index in events.indices { try projections.applyCheckedExceptClientIds(events[index]) }
             }
         } catch {
             pipe.cancel()
@@ -160,7 +161,7 @@ extension Store {
         var chunk: [Event] = []
         chunk.reserveCapacity(Self.replayChunkEventsMax)
         var open = true
-        try readEvents(from: 1) { event in
+        try environment.read { txn in try scanEvents(txn, from: 1, keepingBodies: false) { event in
             guard event.seq <= head else { return false }
             each(event)
             chunk.append(event)
@@ -169,7 +170,7 @@ extension Store {
                 chunk.removeAll(keepingCapacity: true)
             }
             return open
-        }
+        } }
         if open, !chunk.isEmpty { _ = pipe.put(.success(chunk)) }
     }
 
