@@ -25,7 +25,7 @@ public struct Validation: Sendable {
 
     /// Checks a message body; throws `RoomlogError.invalidBody`.
     public func checkBody(_ body: String) throws(RoomlogError) {
-        guard Self.scalarCount(body, atMost: limits.bodyScalarsMax).map({ $0 >= 1 }) == true else { throw .invalidBody }
+        guard !body.isEmpty, Self.hasScalars(body, atMost: limits.bodyScalarsMax) else { throw .invalidBody }
     }
 
     /// Checks a client message id; throws `RoomlogError.invalidId`.
@@ -37,17 +37,19 @@ public struct Validation: Sendable {
 
     /// Checks a room topic; throws `RoomlogError.invalidTopic`.
     public func checkTopic(_ topic: String) throws(RoomlogError) {
-        guard Self.scalarCount(topic, atMost: limits.topicScalarsMax) != nil else { throw .invalidTopic }
+        guard Self.hasScalars(topic, atMost: limits.topicScalarsMax) else { throw .invalidTopic }
     }
 
-    /// The number of scalars in `text`, or nil when there are more than `limit`. A Swift string is valid UTF-8,
-    /// so its scalars are its bytes that are not continuation bytes (`10xxxxxx`).
-    static func scalarCount(_ text: String, atMost limit: Int) -> Int? {
+    /// Whether `text` has at most `limit` scalars. A Swift string is valid UTF-8, so its scalars are its bytes that
+    /// are not continuation bytes (`10xxxxxx`), and never more than its bytes: only a text of more than `limit`
+    /// bytes (counted by the string, not read) needs counting.
+    static func hasScalars(_ text: String, atMost limit: Int) -> Bool {
+        if text.utf8.count <= limit { return true }
         var text = text
         let count = text.withUTF8 { bytes in
             bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         }
-        return count <= limit ? count : nil
+        return count <= limit
     }
 
     static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {

@@ -28,7 +28,9 @@ struct ValidationTests {
     @Test("bodies are 1 to 4000 scalars, counted as scalars not bytes")
     func bodies() throws {
         try rules.checkBody("x")
+        try rules.checkBody(String(repeating: "x", count: 4000))
         try rules.checkBody(String(repeating: "餓", count: 4000))
+        try rules.checkBody(String(repeating: "é", count: 3000))
         #expect(throws: RoomlogError.invalidBody) { try rules.checkBody("") }
         #expect(throws: RoomlogError.invalidBody) { try rules.checkBody(String(repeating: "x", count: 4001)) }
         #expect(throws: RoomlogError.invalidBody) { try rules.checkBody(String(repeating: "餓", count: 4001)) }
