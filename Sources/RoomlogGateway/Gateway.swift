@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import HummingbirdCore
 import NIOCore
+import NIOPosix
 import RoomlogCore
 import RoomlogStore
 import ServiceLifecycle
@@ -56,9 +57,10 @@ struct ExpiryService: Service {
     let logger: Logger
 
     func run() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                guard (try? await Task.sleep(for: .milliseconds(services.configuration.expirySweepMilliseconds))) != nil else { return }
+                guard await Self.wait(milliseconds: services.configuration.expirySweepMilliseconds, on: loop) else { return }
                 do {
                     let closed = try await services.accounts.expireSessions()
                     if closed > 0 { logger.info("closed expired sessions", metadata: ["count": "\(closed)"]) }
@@ -66,6 +68,17 @@ struct ExpiryService: Service {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
                 }
             }
+        }
+    }
+
+    /// Waits `milliseconds` on a timer of `loop`; false when the task is cancelled first. Not `Task.sleep`: its
+    /// libdispatch timers once stopped firing on this machine, leaving every sleeper asleep (Tests/Support/Pause.swift).
+    static func wait(milliseconds: Int64, on loop: any EventLoop) async -> Bool {
+        let timer = loop.scheduleTask(in: .milliseconds(milliseconds)) {}
+        return await withTaskCancellationHandler {
+            (try? await timer.futureResult.get()) != nil
+        } onCancel: {
+            timer.cancel()
         }
     }
 }
