@@ -73,8 +73,9 @@ extension Store {
     /// Writes `projections`, with `clientIds` for their client ids, into emptied projection databases, in key order
     /// (appends). Throws `LogInconsistency` if `clientIds` holds an id twice, or `LMDBError`.
     func writeProjections(_ projections: Projections, clientIds: ClientIdList, _ txn: Transaction) throws {
-        // Sorting and packing a million client ids takes a while: a second thread does it while this one writes the rest.
-        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try Self.sortedRecords(clientIds) }
+        // Sorting a million client ids takes a while: a second thread sorts them while this one writes the rest; then
+        // each thread packs half of them, and this one appends its half while the other packs the second.
+        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try clientIds.sortedIndices() }
         defer { _ = try? sorting.value() }
         try appendSorted(txn, databases.users, projections.users.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
         try appendSorted(txn, databases.sessions, projections.sessions.values.map { ($0.tokenDigest.bytes, RecordCoding.encode($0)) })
@@ -83,7 +84,15 @@ extension Store {
         try appendSorted(txn, databases.roomMembers, projections.members.flatMap { room, users in users.map { (StoreKeys.pair(room, $0), []) } })
         try appendSorted(txn, databases.userRooms, projections.userRooms.flatMap { user, rooms in rooms.map { (StoreKeys.pair(user, $0), []) } })
         try writeRoomIndex(projections.roomIndex, txn)
-        try txn.withCursor(databases.clientIds) { cursor in try sorting.value().forEach { try cursor.append($0, $1) } }
+        let order = try sorting.value()
+        let middle = order.count / 2
+        let secondHalf = BackgroundWork(name: "roomlog-pack-ids") { Self.packedRecords(clientIds, order[middle...]) }
+        defer { _ = try? secondHalf.value() }
+        let firstHalf = Self.packedRecords(clientIds, order[..<middle])
+        try txn.withCursor(databases.clientIds) { cursor in
+            try firstHalf.forEach { try cursor.append($0, $1) }
+            try secondHalf.value().forEach { try cursor.append($0, $1) }
+        }
         try txn.put(databases.meta, MetaKey.appliedSeq, StoreKeys.seq(projections.appliedSeq))
         try txn.put(databases.meta, MetaKey.clientIdsMergedThrough, StoreKeys.seq(projections.appliedSeq))
     }
@@ -104,9 +113,8 @@ extension Store {
         }
     }
 
-    /// The `client_ids` records of `clientIds`, in key order; throws `LogInconsistency` for an id used twice.
-    static func sortedRecords(_ clientIds: ClientIdList) throws -> PackedRecords {
-        let order = try clientIds.sortedIndices()
+    /// The `client_ids` records of the ids of `clientIds` at `order`, in that order.
+    static func packedRecords(_ clientIds: ClientIdList, _ order: ArraySlice<Int>) -> PackedRecords {
         var records = PackedRecords(count: order.count, bytesPerRecord: 32)
         clientIds.withKeys { bytes, range in
             for index in order {
