@@ -51,13 +51,18 @@ struct EventCodecTests {
         writer.writeVarint(3)
         writer.write(bytes: [0x61, 0xC3, 0x28])
         writer.write(0)
-        let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
-        writer.write(bytes: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)])
+        let record = try Self.sealed(writer)
         for keepingBody in [true, false] {
             #expect(throws: EventDecodingError(seq: 4, reason: .badUTF8)) {
-                try writer.bytes.withUnsafeBytes { try EventCodec.decode(seq: 4, $0, keepingBody: keepingBody) }
+                try record.withUnsafeBytes { try EventCodec.decode(seq: 4, $0, keepingBody: keepingBody) }
             }
         }
+    }
+
+    /// The record `writer` holds, followed by its checksum in today's format, as `EventCodec.encode` ends one.
+    static func sealed(_ writer: ByteWriter) throws -> [UInt8] {
+        let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
+        return writer.bytes + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)]
     }
 
     @Test("every truncation is an error")
@@ -86,9 +91,7 @@ struct EventCodecTests {
         writer.writeVarint(2)
         writer.write(bytes: [0xC3, 0x28])
         writer.writeString("hash")
-        let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
-        writer.write(bytes: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)])
-        #expect(throws: EventDecodingError(seq: 3, reason: .badUTF8)) { try EventCodec.decode(seq: 3, writer.bytes) }
+        #expect(throws: EventDecodingError(seq: 3, reason: .badUTF8)) { try EventCodec.decode(seq: 3, try Self.sealed(writer)) }
     }
 
     @Test("the CRC is the standard CRC-32")

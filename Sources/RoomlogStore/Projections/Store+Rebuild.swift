@@ -161,16 +161,18 @@ extension Store {
         var chunk: [Event] = []
         chunk.reserveCapacity(Self.replayChunkEventsMax)
         var open = true
-        try environment.read { txn in try scanEvents(txn, from: 1, keepingBodies: false) { event in
-            guard event.seq <= head else { return false }
-            each(event)
-            chunk.append(event)
-            if chunk.count == Self.replayChunkEventsMax {
-                open = pipe.put(.success(chunk))
-                chunk.removeAll(keepingCapacity: true)
+        try environment.read { txn in
+            try scanEvents(txn, from: 1, keepingBodies: false) { event in
+                guard event.seq <= head else { return false }
+                each(event)
+                chunk.append(event)
+                if chunk.count == Self.replayChunkEventsMax {
+                    open = pipe.put(.success(chunk))
+                    chunk.removeAll(keepingCapacity: true)
+                }
+                return open
             }
-            return open
-        } }
+        }
         if open, !chunk.isEmpty { _ = pipe.put(.success(chunk)) }
     }
 
