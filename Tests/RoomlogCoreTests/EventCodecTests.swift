@@ -41,17 +41,14 @@ struct EventCodecTests {
 
     @Test("a body that is not UTF-8 is refused even when the body is not kept")
     func badBodyNotKept() throws {
-        var writer = ByteWriter()
-        writer.write(EventCodec.currentFormat)
-        writer.write(EventType.messagePosted.code)
-        writer.writeBigEndian(0)
-        writer.writeVarint(1)
-        writer.writeString("alice")
-        writer.writeString("kkbox")
-        writer.writeVarint(3)
-        writer.write(bytes: [0x61, 0xC3, 0x28])
-        writer.write(0)
-        let record = try Self.sealed(writer)
+        let record = try Self.record(.messagePosted) { writer in
+            writer.writeVarint(1)
+            writer.writeString("alice")
+            writer.writeString("kkbox")
+            writer.writeVarint(3)
+            writer.write(bytes: [0x61, 0xC3, 0x28])
+            writer.write(0)
+        }
         for keepingBody in [true, false] {
             #expect(throws: EventDecodingError(seq: 4, reason: .badUTF8)) {
                 try record.withUnsafeBytes { try EventCodec.decode(seq: 4, $0, keepingBody: keepingBody) }
@@ -59,8 +56,14 @@ struct EventCodecTests {
         }
     }
 
-    /// The record `writer` holds, followed by its checksum in today's format, as `EventCodec.encode` ends one.
-    static func sealed(_ writer: ByteWriter) throws -> [UInt8] {
+    /// A hand-made record of `type` in today's format: its header (`at` 0), the fields `writeFields` writes, and the
+    /// checksum, as `EventCodec.encode` lays one out.
+    static func record(_ type: EventType, _ writeFields: (inout ByteWriter) -> Void) throws -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(EventCodec.currentFormat)
+        writer.write(type.code)
+        writer.writeBigEndian(0)
+        writeFields(&writer)
         let crc = try #require(writer.bytes.withUnsafeBytes { EventCodec.checksum(format: EventCodec.currentFormat, $0) })
         return writer.bytes + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)]
     }
@@ -84,14 +87,12 @@ struct EventCodecTests {
 
     @Test("a record with a valid checksum but bad UTF-8 is refused")
     func badUTF8WithValidChecksum() throws {
-        var writer = ByteWriter()
-        writer.write(EventCodec.currentFormat)
-        writer.write(EventType.userRegistered.code)
-        writer.writeBigEndian(0)
-        writer.writeVarint(2)
-        writer.write(bytes: [0xC3, 0x28])
-        writer.writeString("hash")
-        #expect(throws: EventDecodingError(seq: 3, reason: .badUTF8)) { try EventCodec.decode(seq: 3, try Self.sealed(writer)) }
+        let record = try Self.record(.userRegistered) { writer in
+            writer.writeVarint(2)
+            writer.write(bytes: [0xC3, 0x28])
+            writer.writeString("hash")
+        }
+        #expect(throws: EventDecodingError(seq: 3, reason: .badUTF8)) { try EventCodec.decode(seq: 3, record) }
     }
 
     @Test("the CRC is the standard CRC-32")

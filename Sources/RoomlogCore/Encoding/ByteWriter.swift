@@ -9,11 +9,6 @@ public struct ByteWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Forgets what was written, keeping the room, so that one writer can encode many records.
-    public mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-    }
-
     /// Appends one byte.
     public mutating func write(_ byte: UInt8) {
         bytes.append(byte)

@@ -4,7 +4,7 @@
 public struct ClientIdList: Sendable {
     /// Each id's key laid end to end: its user's UTF-8, a 0 byte (names hold none), the id's UTF-8. Keys in byte
     /// order are in (user, id) order.
-    public private(set) var keyBytes: [UInt8] = []
+    private var keyBytes: [UInt8] = []
     /// Where each key starts in `keyBytes`, and where the last one ends.
     var keyStarts: [Int] = [0]
     /// Each id's receipt.
