@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -34,6 +36,7 @@ let package = Package(
                 "RoomlogStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(name: "RoomlogTools", dependencies: ["RoomlogCore", "RoomlogStore", "CZlib"]),
@@ -51,6 +54,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/index.html")]
         ),
@@ -60,6 +65,7 @@ let package = Package(
             dependencies: [
                 "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -84,7 +90,13 @@ let package = Package(
             path: "Tools/Load"
         ),
         .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RoomlogStoreTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTestSupport"]),
+        .testTarget(
+            name: "RoomlogStoreTests",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTestSupport",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
         .testTarget(
             name: "RoomlogGatewayTests",
             dependencies: [
@@ -96,6 +108,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "RoomlogToolsTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogTestSupport"]),

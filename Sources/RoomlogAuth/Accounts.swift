@@ -24,25 +24,30 @@ public struct Accounts: Sendable {
         self.store = store
         self.writer = writer
         self.clock = clock
-        hasher = PasswordHasher(cost: configuration.bcryptCost)
+        hasher = PasswordHasher(cost: configuration.bcryptCost, threads: configuration.hashThreads, queueMax: configuration.hashQueueMax)
         validation = Validation(limits: store.configuration.limits)
     }
 
-    /// Registers `name`; throws `RoomlogError.invalidName`, `.invalidPassword`, `.nameTaken`, or a storage error.
+    /// Registers `name`; throws `RoomlogError.invalidName`, `.invalidPassword`, `.nameTaken`, `PasswordHasher.Busy`,
+    /// or a storage error.
     public func register(name: String, password: String) async throws -> Event {
         try validation.checkName(name)
         try validation.checkPassword(password)
-        let hash = await hasher.hash(password)
+        let hash = try await hasher.hash(password)
         guard let event = try await writer.append(.register(user: name, passwordHash: hash)).event else {
             preconditionFailure("register appends or throws")
         }
         return event
     }
 
-    /// Checks the password and opens a session; throws `RoomlogError.badCredentials` or a storage error.
+    /// Checks the password and opens a session; throws `RoomlogError.badCredentials`, `PasswordHasher.Busy` or a
+    /// storage error. A name that could not be registered is refused before anything is looked up or hashed.
     public func login(name: String, password: String) async throws -> Login {
+        guard (try? validation.checkName(name)) != nil, password.utf8.count <= validation.limits.passwordBytesMax else {
+            throw RoomlogError.badCredentials
+        }
         let user = try store.user(named: name)
-        guard await hasher.verify(password, hash: user?.passwordHash), user != nil else { throw RoomlogError.badCredentials }
+        guard try await hasher.verify(password, hash: user?.passwordHash), user != nil else { throw RoomlogError.badCredentials }
         let token = SessionToken.generate()
         let expiresAt = clock().adding(milliseconds: store.configuration.limits.sessionLifetimeMilliseconds)
         let command = Command.openSession(user: name, session: SessionToken.generateSessionId(), tokenDigest: token.digest, expiresAt: expiresAt)

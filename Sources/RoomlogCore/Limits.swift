@@ -14,6 +14,8 @@ public struct Limits: Sendable, Equatable {
     public var topicScalarsMax = 200
     /// How long a session lives after login, in milliseconds.
     public var sessionLifetimeMilliseconds: Int64 = 7 * 24 * 3600 * 1000
+    /// The most rooms one user may be a member of; a join or create past it is refused.
+    public var roomsPerUserMax = 1000
 
     /// The protocol's defaults.
     public init() {}
@@ -29,6 +31,7 @@ public struct Limits: Sendable, Equatable {
         try require(clientIdCharactersMax >= 1, "clientIdCharactersMax")
         try require(topicScalarsMax >= 0, "topicScalarsMax")
         try require(sessionLifetimeMilliseconds >= 1000, "sessionLifetimeMilliseconds")
+        try require(roomsPerUserMax >= 1, "roomsPerUserMax")
     }
 }
 

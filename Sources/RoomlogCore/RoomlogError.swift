@@ -12,33 +12,36 @@ public enum RoomlogError: Error, Equatable, Sendable, CustomStringConvertible {
     case roomNotFound
     case notAMember
     case sessionNotExpired
+    /// The user is in `roomsPerUserMax` rooms already.
+    case roomsPerUserReached
 
-    /// The snake_case code clients see.
-    public var code: String {
+    /// The code clients see.
+    public var code: ErrorCode {
         switch self {
-        case .invalidName: "invalid_name"
-        case .invalidPassword: "invalid_password"
-        case .invalidBody: "invalid_body"
-        case .invalidId: "invalid_id"
-        case .invalidTopic: "invalid_topic"
-        case .nameTaken: "name_taken"
-        case .badCredentials: "bad_credentials"
-        case .unauthorized: "unauthorized"
-        case .roomExists: "room_exists"
-        case .roomNotFound: "room_not_found"
-        case .notAMember: "not_a_member"
-        case .sessionNotExpired: "session_not_expired"
+        case .invalidName: .invalidName
+        case .invalidPassword: .invalidPassword
+        case .invalidBody: .invalidBody
+        case .invalidId: .invalidId
+        case .invalidTopic: .invalidTopic
+        case .nameTaken: .nameTaken
+        case .badCredentials: .badCredentials
+        case .unauthorized: .unauthorized
+        case .roomExists: .roomExists
+        case .roomNotFound: .roomNotFound
+        case .notAMember: .notAMember
+        case .sessionNotExpired: .sessionNotExpired
+        case .roomsPerUserReached: .limitReached
         }
     }
 
-    /// Human text that says what was wrong.
-    public var message: String {
+    /// Human text that says what was wrong, with the limits in force.
+    public func message(_ limits: Limits) -> String {
         switch self {
-        case .invalidName: "names are 1-32 characters of a-z 0-9 _ -, starting with a letter or digit"
-        case .invalidPassword: "passwords are 8-128 bytes of UTF-8"
-        case .invalidBody: "a message body is 1-4000 Unicode scalar values of valid UTF-8"
-        case .invalidId: "a client message id is 1-64 characters of A-Z a-z 0-9 _ - . :"
-        case .invalidTopic: "a topic is at most 200 Unicode scalar values"
+        case .invalidName: "names are 1-\(limits.nameCharactersMax) characters of a-z 0-9 _ -, starting with a letter or digit"
+        case .invalidPassword: "passwords are \(limits.passwordBytesMin)-\(limits.passwordBytesMax) bytes of UTF-8"
+        case .invalidBody: "a message body is 1-\(limits.bodyScalarsMax) Unicode scalar values of valid UTF-8"
+        case .invalidId: "a client message id is 1-\(limits.clientIdCharactersMax) characters of A-Z a-z 0-9 _ - . :"
+        case .invalidTopic: "a topic is at most \(limits.topicScalarsMax) Unicode scalar values"
         case .nameTaken: "that name is already registered"
         case .badCredentials: "unknown user or wrong password"
         case .unauthorized: "no valid session"
@@ -46,8 +49,9 @@ public enum RoomlogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .roomNotFound: "no room with that name"
         case .notAMember: "join the room first"
         case .sessionNotExpired: "the session has not expired yet"
+        case .roomsPerUserReached: "a user may be in at most \(limits.roomsPerUserMax) rooms (rooms-per-user-max); leave one first"
         }
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { "\(code.rawValue): \(message(Limits()))" }
 }

@@ -10,24 +10,24 @@ import ServiceLifecycle
 
 /// The gateway: the HTTP API over one log, and the services that run beside it.
 public enum Gateway {
-    /// The router with every route of the HTTP API.
+    /// The router with every route of the HTTP API. The session is found once per request (`SessionMiddleware`);
+    /// every `/api/v1` route but register and login runs in a `SessionContext`, answered 401 without one.
     public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: ErrorMiddleware(metrics: services.metrics))
-        AccountRoutes(services: services).add(to: router)
-        RoomRoutes(services: services).add(to: router)
+        router.add(middleware: ErrorMiddleware(metrics: services.metrics, limits: services.limits))
+        router.add(middleware: SessionMiddleware(accounts: services.accounts))
         HealthRoutes(services: services).add(to: router)
-        router.get("/api/v1/ws") { request, _ -> Response in
-            switch WebSocketAdmission.check(services, header: request.header) {
-            case .failure(let error): throw error
-            case .success: throw APIError.badRequest("GET /api/v1/ws must be a WebSocket upgrade")
-            }
-        }
+        let accounts = AccountRoutes(services: services)
+        accounts.add(to: router)
+        let api = router.group("/api/v1", context: SessionContext.self).add(middleware: CookieRequestGuard(origins: services.origins))
+        accounts.add(to: api)
+        RoomRoutes(services: services).add(to: api)
+        api.get("ws") { _, _ -> Response in throw APIError.badRequest("GET /api/v1/ws must be a WebSocket upgrade") }
         return router
     }
 
     /// The application: the HTTP server plus the tail, the expiry sweep and the writer, shut down in that order's
-    /// reverse on SIGTERM or SIGINT (the server stops accepting first, the writer commits what it holds last).
+    /// reverse (the server stops accepting and closes its connections first, the writer commits what it holds last).
     public static func application(_ services: GatewayServices, logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
@@ -39,15 +39,26 @@ public enum Gateway {
             logger: logger
         )
     }
+
+    /// Runs the application until SIGTERM or SIGINT, then shuts it down within `shutdownGraceMilliseconds` whatever
+    /// clients do: graceful shutdown gets all but the last second, cancellation the last.
+    public static func run(_ services: GatewayServices, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+        let grace = services.configuration.shutdownGraceMilliseconds
+        var configuration = ServiceGroupConfiguration(services: [application(services, logger: logger, onServerRunning: onServerRunning)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(max(500, grace - 1000))
+        configuration.maximumCancellationDuration = .milliseconds(min(1000, grace / 2))
+        try await ServiceGroup(configuration: configuration).run()
+    }
 }
 
-/// Stops the log writer on shutdown, after committing every command it holds.
+/// Stops the log writer on shutdown, after committing every command it holds (waiting off the cooperative pool).
 struct WriterService: Service {
     let writer: LogWriter
 
     func run() async throws {
         try? await gracefulShutdown()
-        writer.stop()
+        await writer.stopped()
     }
 }
 

@@ -10,6 +10,7 @@ public final class GatewayMetrics: Sendable {
     let commitBatchCommands: ValueHistogram
     let deliveries: Counter
     let outboxOverflows: Counter
+    let connectionsRefused: Counter
     let tailLagEvents: Gauge
     let tailLagSeconds: Gauge
     let requestDuration: DurationHistogram
@@ -27,6 +28,7 @@ public final class GatewayMetrics: Sendable {
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096])
         deliveries = registry.makeCounter(descriptor: name("deliveries", unit: "total", "Event frames written to WebSocket subscribers."))
         outboxOverflows = registry.makeCounter(descriptor: name("outbox_overflows", unit: "total", "Clients closed with 1013 for reading too slowly."))
+        connectionsRefused = registry.makeCounter(descriptor: name("connections_refused", unit: "total", "Connections closed at once because connections-max were open."))
         tailLagEvents = registry.makeGauge(descriptor: name("tail_lag", unit: "events", "Events between this gateway's tail and the head."))
         tailLagSeconds = registry.makeGauge(descriptor: name("tail_lag", unit: "seconds", "Age of the last event the tail read while behind the head."))
         requestDuration = registry.makeDurationHistogram(

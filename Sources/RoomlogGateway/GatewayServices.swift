@@ -6,7 +6,7 @@ import RoomlogAuth
 import RoomlogCore
 import RoomlogStore
 
-/// What every route of one gateway shares: the log, its writer, accounts, limits and limiters.
+/// What every route and connection of one gateway shares: the log, its writer, accounts, limits and limiters.
 public final class GatewayServices: Sendable {
     /// The log.
     public let store: Store
@@ -16,9 +16,15 @@ public final class GatewayServices: Sendable {
     public let accounts: Accounts
     /// How the gateway runs.
     public let configuration: GatewayConfiguration
+    /// The protocol's limits in force (the store's).
+    var limits: Limits { store.configuration.limits }
     let clock: LogWriter.Clock
-    let loginLimiter: LoginLimiter
-    let sendLimiter: SendLimiter
+    let limiters: Limiters
+    let origins: OriginPolicy
+    /// Open WebSockets per session.
+    let sessionSockets: SessionSockets
+    /// Open TCP connections of this gateway.
+    let connections = Atomic<Int>(0)
     /// The tail's position, for readiness.
     public let tailPosition: TailPosition
     /// Counters, gauges and histograms for `/metrics`.
@@ -35,9 +41,9 @@ public final class GatewayServices: Sendable {
         self.configuration = configuration
         self.clock = clock
         accounts = try Accounts(store: store, writer: writer, configuration: auth, clock: clock)
-        loginLimiter = LoginLimiter(attemptsMax: configuration.loginAttemptsMax, windowMilliseconds: configuration.loginWindowMilliseconds,
-                                    keysMax: configuration.loginLimiterKeysMax)
-        sendLimiter = SendLimiter(perSecond: configuration.sendsPerSecond, burst: configuration.sendBurstMessages)
+        limiters = Limiters(configuration)
+        origins = OriginPolicy(allowedOrigins: configuration.allowedOrigins)
+        sessionSockets = SessionSockets(perSessionMax: configuration.socketsPerSessionMax)
         tailPosition = TailPosition()
         let metrics = GatewayMetrics()
         self.metrics = metrics
@@ -48,20 +54,9 @@ public final class GatewayServices: Sendable {
         }
     }
 
-    /// The session of the request's bearer token or `roomlog_session` cookie; throws `APIError.unauthorized`.
-    func authenticate(_ request: Request) throws -> (Session, SessionToken) {
-        guard let token = Self.token(of: request), let session = try accounts.authenticate(token) else { throw APIError.unauthorized }
-        return (session, token)
-    }
-
-    /// The token a request presents, from `Authorization: Bearer` first, else the cookie.
-    static func token(of request: Request) -> SessionToken? {
-        WebSocketAdmission.token(request.header)
-    }
-
     /// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when the peer is a trusted proxy.
-    func clientAddress(_ request: Request, _ context: GatewayContext) -> String {
-        let peer = context.peerAddress ?? "unknown"
+    func clientAddress(_ request: Request, peer: String?) -> String {
+        let peer = peer ?? "unknown"
         guard configuration.trustedProxies.contains(peer), let forwarded = request.headers[.init("X-Forwarded-For")!],
               let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         else { return peer }

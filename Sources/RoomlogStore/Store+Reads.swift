@@ -109,17 +109,29 @@ extension Store {
         try environment.read { txn in try TransactionProjections.room(named: name, txn, databases) }
     }
 
-    /// Every room, sorted by name; throws `LMDBError` or `StoreError.corruptRecord`.
-    public func rooms() throws -> [Room] {
+    /// Up to `limit` rooms whose names sort after `after` (from the first when nil), sorted by name, and the name
+    /// to pass as `after` for the next page when more follow; throws `LMDBError` or `StoreError.corruptRecord`.
+    public func rooms(after: String? = nil, limit: Int = .max) throws -> (rooms: [Room], next: String?) {
         try environment.read { txn in
             try txn.withCursor(databases.rooms) { cursor in
                 var rooms: [Room] = []
-                var entry = try cursor.first()
+                var entry = try after.map { try cursor.seek(atLeast: Array($0.utf8) + [0]) } ?? cursor.first()
                 while let (key, value) = entry {
+                    guard rooms.count < limit else { return (rooms, rooms.last?.name) }
                     rooms.append(try RecordCoding.decodeRoom(name: String(decoding: key, as: UTF8.self), value))
                     entry = try cursor.next()
                 }
-                return rooms
+                return (rooms, nil)
+            }
+        }
+    }
+
+    /// The rooms `user` is a member of, sorted, each with its head, read in one transaction; throws `LMDBError` or
+    /// `StoreError.corruptRecord`.
+    public func roomHeads(of user: String) throws -> [(room: String, head: UInt64)] {
+        try environment.read { txn in
+            try secondNames(txn, databases.userRooms, user).compactMap { name in
+                try TransactionProjections.room(named: name, txn, databases).map { (name, $0.head) }
             }
         }
     }

@@ -34,9 +34,31 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure (behind a TLS proxy).") var secureCookies = false
     @Option(help: "Messages a session may send per second.") var sendsPerSecond = environment("ROOMLOG_SENDS_PER_SECOND") ?? GatewayConfiguration().sendsPerSecond
     @Option(help: "Messages a session may send in a burst.") var sendBurst = environment("ROOMLOG_SEND_BURST") ?? GatewayConfiguration().sendBurstMessages
-    @Option(help: "Login attempts allowed per user name, and per client address, per login window.")
+    @Option(help: "Login attempts allowed per user name, and per client address, per minute (sliding).")
     var loginAttemptsPerMinute = environment("ROOMLOG_LOGIN_ATTEMPTS_PER_MINUTE") ?? GatewayConfiguration().loginAttemptsMax
-    @Option(help: "The login limit's sliding window, in seconds.") var loginWindowSeconds = environment("ROOMLOG_LOGIN_WINDOW_SECONDS") ?? Int(GatewayConfiguration().loginWindowMilliseconds / 1000)
+    @Option(help: "Registrations allowed per client address per minute (sliding).")
+    var registrationsPerMinute = environment("ROOMLOG_REGISTRATIONS_PER_MINUTE") ?? GatewayConfiguration().registrationsPerWindow
+    @Option(help: "Password hashes that may wait for a thread (one runs per core); past it register and login answer 503.")
+    var hashQueueMax = environment("ROOMLOG_HASH_QUEUE_MAX") ?? AuthConfiguration().hashQueueMax
+    @Option(help: "Joins and leaves a session may make per second (WebSocket and HTTP together).")
+    var membershipsPerSecond = environment("ROOMLOG_MEMBERSHIPS_PER_SECOND") ?? GatewayConfiguration().membershipsPerSecond
+    @Option(help: "Joins and leaves a session may make in a burst.")
+    var membershipBurst = environment("ROOMLOG_MEMBERSHIP_BURST") ?? GatewayConfiguration().membershipBurstChanges
+    @Option(help: "Rooms a session may create per minute (sliding).")
+    var roomsCreatedPerMinute = environment("ROOMLOG_ROOMS_CREATED_PER_MINUTE") ?? GatewayConfiguration().roomsCreatedPerWindow
+    @Option(help: "Rooms a user may be a member of.") var roomsPerUserMax = environment("ROOMLOG_ROOMS_PER_USER_MAX") ?? Limits().roomsPerUserMax
+    @Option(help: "WebSockets one session may have open on this gateway.")
+    var socketsPerSessionMax = environment("ROOMLOG_SOCKETS_PER_SESSION_MAX") ?? GatewayConfiguration().socketsPerSessionMax
+    @Option(help: "Open connections of this gateway (its file limit is raised to fit); past it new ones are closed at once.")
+    var connectionsMax = environment("ROOMLOG_CONNECTIONS_MAX") ?? GatewayConfiguration().connectionsMax
+    @Option(help: "Seconds a new connection may take to send its request head.")
+    var requestHeadTimeoutSeconds = environment("ROOMLOG_REQUEST_HEAD_TIMEOUT_SECONDS") ?? Int(GatewayConfiguration().requestHeadTimeoutMilliseconds / 1000)
+    @Option(help: "Seconds an HTTP connection may stay idle between requests.")
+    var idleTimeoutSeconds = environment("ROOMLOG_IDLE_TIMEOUT_SECONDS") ?? Int(GatewayConfiguration().idleTimeoutMilliseconds / 1000)
+    @Option(help: "Seconds between pings of each WebSocket; one silent for two intervals is closed.")
+    var pingIntervalSeconds = environment("ROOMLOG_PING_INTERVAL_SECONDS") ?? Int(GatewayConfiguration().pingIntervalMilliseconds / 1000)
+    @Option(help: "Seconds SIGTERM or SIGINT may take to end the process, whatever clients do.")
+    var shutdownGraceSeconds = environment("ROOMLOG_SHUTDOWN_GRACE_SECONDS") ?? Int(GatewayConfiguration().shutdownGraceMilliseconds / 1000)
     @Option(help: "The longest user or room name, in characters.") var nameCharactersMax = environment("ROOMLOG_NAME_CHARACTERS_MAX") ?? Limits().nameCharactersMax
     @Option(help: "The shortest password, in bytes.") var passwordBytesMin = environment("ROOMLOG_PASSWORD_BYTES_MIN") ?? Limits().passwordBytesMin
     @Option(help: "The longest password, in bytes.") var passwordBytesMax = environment("ROOMLOG_PASSWORD_BYTES_MAX") ?? Limits().passwordBytesMax
@@ -62,7 +84,16 @@ struct Serve: AsyncParsableCommand {
         gateway.sendsPerSecond = sendsPerSecond
         gateway.sendBurstMessages = sendBurst
         gateway.loginAttemptsMax = loginAttemptsPerMinute
-        gateway.loginWindowMilliseconds = Int64(loginWindowSeconds) * 1000
+        gateway.registrationsPerWindow = registrationsPerMinute
+        gateway.membershipsPerSecond = membershipsPerSecond
+        gateway.membershipBurstChanges = membershipBurst
+        gateway.roomsCreatedPerWindow = roomsCreatedPerMinute
+        gateway.socketsPerSessionMax = socketsPerSessionMax
+        gateway.connectionsMax = connectionsMax
+        gateway.requestHeadTimeoutMilliseconds = Int64(requestHeadTimeoutSeconds) * 1000
+        gateway.idleTimeoutMilliseconds = Int64(idleTimeoutSeconds) * 1000
+        gateway.pingIntervalMilliseconds = Int64(pingIntervalSeconds) * 1000
+        gateway.shutdownGraceMilliseconds = Int64(shutdownGraceSeconds) * 1000
         gateway.frameBytesMax = frameBytesMax
         gateway.historyPageEventsDefault = historyPageDefault
         gateway.historyPageEventsMax = historyPageMax
@@ -79,12 +110,14 @@ struct Serve: AsyncParsableCommand {
         limits.clientIdCharactersMax = clientIdCharactersMax
         limits.topicScalarsMax = topicScalarsMax
         limits.sessionLifetimeMilliseconds = sessionLifetimeSeconds * 1000
+        limits.roomsPerUserMax = roomsPerUserMax
         return limits
     }
 
     var authConfiguration: AuthConfiguration {
         var auth = AuthConfiguration()
         auth.bcryptCost = bcryptCost
+        auth.hashQueueMax = hashQueueMax
         return auth
     }
 
@@ -107,12 +140,17 @@ struct Serve: AsyncParsableCommand {
         storage.environment.durable = !noSync
         storage.limits = limits
         let store = try Store(configuration: storage)
-        let writer = LogWriter(store: store)
-        let services = try GatewayServices(store: store, writer: writer, configuration: gatewayConfiguration, auth: authConfiguration)
-        let app = Gateway.application(services, logger: logger) { channel in
-            let address = channel.localAddress.map { "\($0)" } ?? "?"
-            FileHandle.standardOutput.write(Data("roomlog: serving \(data) (epoch \(store.epoch)) on \(address)\n".utf8))
+        var gateway = gatewayConfiguration
+        let files = FileLimit.raise(toFit: gateway.connectionsMax)
+        if files - FileLimit.reservedFiles < gateway.connectionsMax {
+            gateway.connectionsMax = max(1, files - FileLimit.reservedFiles)
+            logger.warning("the file limit is \(files): connections-max lowered to \(gateway.connectionsMax)")
         }
-        try await app.runService()
+        let writer = LogWriter(store: store)
+        let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: authConfiguration)
+        try await Gateway.run(services, logger: logger) { channel in
+            let address = channel.localAddress.map { "\($0)" } ?? "?"
+            FileHandle.standardOutput.write(Data("roomlog: serving \(data) (epoch \(store.epoch), file limit \(files)) on \(address)\n".utf8))
+        }
     }
 }

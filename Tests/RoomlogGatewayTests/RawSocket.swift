@@ -34,11 +34,18 @@ final class RawSocket {
             response.append(byte)
         }
         handshake = String(decoding: response, as: UTF8.self)
-        guard handshake.hasPrefix("HTTP/1.1 101") else { throw SocketError(description: "upgrade refused") }
+        guard handshake.hasPrefix("HTTP/1.1 101") else { throw SocketError(description: "upgrade refused: \(handshake)\(readAvailable())") }
     }
 
     deinit {
         close(descriptor)
+    }
+
+    /// What the server sent that is already here, as text (the body of a refused upgrade).
+    private func readAvailable() -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
     }
 
     func write(_ bytes: [UInt8]) throws {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import RoomlogCore
 import RoomlogAuth
+import RoomlogTestSupport
+import HummingbirdBcrypt
 @testable import RoomlogStore
 
 @Suite("Accounts")
@@ -44,7 +46,7 @@ struct AccountsTests {
         #expect(file.range(of: Data("plaintext-secret-77".utf8)) == nil)
         #expect(file.range(of: Data(login.token.text.utf8)) == nil)
         #expect(file.range(of: Data(login.session.tokenDigest.bytes)) != nil)
-        #expect(try log.store.user(named: "alice")?.passwordHash.hasPrefix("$2b$04$") == true)
+        #expect(try log.store.user(named: "alice")?.passwordHash.hasPrefix(PasswordHasher.preHashedPrefix + "$2b$04$") == true)
     }
 
     @Test("sessions past their end are closed as expired, once, even with two sweepers")
@@ -65,5 +67,50 @@ struct AccountsTests {
         #expect(try await a + b == 1)
         let closed = try log.store.events(from: 1, limit: 100).filter { $0.type == .sessionClosed }
         #expect(closed.map(\.payload) == [.sessionClosed(user: "alice", session: first.session.id, tokenDigest: first.session.tokenDigest, reason: .expired)])
+    }
+
+    @Test("no two passwords verify as each other: not through a NUL byte, not through bcrypt's 72-byte cut")
+    func passwordsAreWhole() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        let accounts = try accounts(log)
+        let long = String(repeating: "p", count: 72)
+        for (name, password, impostor) in [("nul", "\u{0}abcdefgh", "\u{0}zzzzzzzz"), ("long", long + "1", long + "2")] {
+            _ = try await accounts.register(name: name, password: password)
+            await #expect(throws: RoomlogError.badCredentials) { try await accounts.login(name: name, password: impostor) }
+            #expect(try await accounts.login(name: name, password: password).session.user == name)
+        }
+    }
+
+    @Test("a hash stored by an earlier version (bcrypt of the password itself) keeps verifying")
+    func earlierHashes() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        let accounts = try accounts(log)
+        try await log.append(.register(user: "old", passwordHash: Bcrypt.hash("from version one", cost: 4)))
+        #expect(try await accounts.login(name: "old", password: "from version one").session.user == "old")
+        await #expect(throws: RoomlogError.badCredentials) { try await accounts.login(name: "old", password: "from version two") }
+    }
+
+    @Test("a login naming a user who could not exist is refused before any lookup")
+    func impossibleNames() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        let accounts = try accounts(log)
+        for name in ["", String(repeating: "n", count: 60_000), "Alice"] {
+            await #expect(throws: RoomlogError.badCredentials) { try await accounts.login(name: name, password: "whatever it is") }
+        }
+        #expect(try log.store.head() == 0)
+    }
+
+    @Test("past its threads and its queue the hasher refuses at once instead of queueing")
+    func boundedHashing() async throws {
+        let hasher = PasswordHasher(cost: 10, threads: 1, queueMax: 1)
+        async let first = hasher.hash("first password")
+        async let second = hasher.hash("second password")
+        await pause(milliseconds: 20)
+        await #expect(throws: PasswordHasher.Busy(queueMax: 1)) { try await hasher.hash("third password") }
+        _ = try await (first, second)
+        #expect(try await hasher.verify("fourth password", hash: nil) == false)
     }
 }

@@ -119,4 +119,56 @@ struct CommandTests {
         #expect(try log.store.room(named: "kkbox")?.head == 4)
         #expect(try log.store.verify().isSound)
     }
+
+    @Test("a command acting for a session is refused once that session is logged out, expired, or another user's")
+    func sessionMustBeOpen() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        try await log.seed(users: ["alice", "bob"], room: "kkbox")
+        try await log.append(.openSession(user: "alice", session: "s1", tokenDigest: digest, expiresAt: log.time.clock().adding(milliseconds: 5000)))
+        let post = Command.post(user: "alice", room: "kkbox", body: "hi", clientId: nil)
+        #expect(try await log.append(post, session: digest).event != nil)
+        await #expect(throws: RoomlogError.unauthorized) {
+            try await log.append(.post(user: "bob", room: "kkbox", body: "not my session", clientId: nil), session: digest)
+        }
+        log.time.advance(milliseconds: 5000)
+        await #expect(throws: RoomlogError.unauthorized) { try await log.append(post, session: digest) }
+        log.time.advance(milliseconds: -5000)
+        try await log.append(.logout(tokenDigest: digest))
+        let head = try log.store.head()
+        for command in [post, .join(user: "alice", room: "kkbox"), .leave(user: "alice", room: "kkbox"), .createRoom(user: "alice", room: "new", topic: "")] {
+            await #expect(throws: RoomlogError.unauthorized) { try await log.append(command, session: digest) }
+        }
+        #expect(try log.store.head() == head)
+    }
+
+    @Test("a room name that could not exist is invalid_name before anything is looked up", arguments: ["", String(repeating: "r", count: 600), "Kkbox", "a\u{0}b"])
+    func roomNamesAreCheckedFirst(name: String) async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        try await log.seed(users: ["alice"], room: "kkbox")
+        for command in [Command.join(user: "alice", room: name), .leave(user: "alice", room: name), .post(user: "alice", room: name, body: "x", clientId: "c"),
+                        .createRoom(user: "alice", room: name, topic: "")] {
+            await #expect(throws: RoomlogError.invalidName) { try await log.append(command) }
+        }
+        #expect(try log.store.head() == 2)
+    }
+
+    @Test("a user in rooms-per-user-max rooms can neither join nor create another until leaving one")
+    func roomsPerUser() async throws {
+        var limits = Limits()
+        limits.roomsPerUserMax = 2
+        let log = try TestLog(limits: limits)
+        defer { log.close() }
+        try await log.seed(users: ["alice", "bob"], room: "r1")
+        try await log.append(.leave(user: "bob", room: "r1"))
+        try await log.append(.createRoom(user: "bob", room: "r2", topic: ""))
+        try await log.append(.createRoom(user: "bob", room: "r3", topic: ""))
+        try await log.append(.join(user: "alice", room: "r2"))
+        await #expect(throws: RoomlogError.roomsPerUserReached) { try await log.append(.join(user: "alice", room: "r3")) }
+        await #expect(throws: RoomlogError.roomsPerUserReached) { try await log.append(.createRoom(user: "alice", room: "r4", topic: "")) }
+        #expect(try await log.append(.join(user: "alice", room: "r2")) == .unchanged(room: try #require(try log.store.room(named: "r2"))))
+        try await log.append(.leave(user: "alice", room: "r1"))
+        #expect(try await log.append(.join(user: "alice", room: "r3")).event != nil)
+    }
 }

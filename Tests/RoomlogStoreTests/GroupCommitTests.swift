@@ -47,6 +47,36 @@ struct GroupCommitTests {
         #expect(try log.store.verify().isSound)
     }
 
+    @Test("a command that fails with a storage error fails alone: the rest of its batch commits")
+    func storageErrorIsIsolated() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        try await log.seed(users: ["alice"], room: "kkbox")
+        // An empty user name: its lookup inside the transaction fails with MDB_BAD_VALSIZE (names from clients are
+        // checked first; a session's user name is not, as it comes from the log).
+        let empty = ""
+        let results = await withTaskGroup(of: (Int, Result<CommandOutcome, any Error>).self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let command: Command = index % 10 == 5
+                        ? .openSession(user: empty, session: "s\(index)", tokenDigest: TokenDigest(bytes: Array(repeating: UInt8(index), count: 32))!,
+                                       expiresAt: Timestamp(milliseconds: Int64.max / 2))
+                        : .post(user: "alice", room: "kkbox", body: "ok \(index)", clientId: nil)
+                    do { return (index, .success(try await log.append(command))) } catch { return (index, .failure(error)) }
+                }
+            }
+            return await group.reduce(into: [Int: Result<CommandOutcome, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, result) in results {
+            switch result {
+            case .success(let outcome): #expect(index % 10 != 5 && outcome.event != nil, "command \(index)")
+            case .failure(let error): #expect(index % 10 == 5 && error as? LMDBError == .badValueSize, "command \(index): \(error)")
+            }
+        }
+        #expect(try log.store.room(named: "kkbox")?.head == 1 + 54)
+        #expect(try log.store.verify().isSound)
+    }
+
     @Test("after stop, appends are refused with writerStopped and nothing queued is lost")
     func stop() async throws {
         let log = try TestLog()

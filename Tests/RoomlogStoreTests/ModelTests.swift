@@ -11,7 +11,7 @@ struct Model {
     var receipts: [Projections.ClientKey: MessageReceipt] = [:]
     var roomIndex: [String: [UInt64]] = [:]
     var seq: UInt64 = 0
-    let rules = Validation()
+    let rules: Validation
 
     mutating func run(_ command: Command, now: Timestamp) -> Result<CommandOutcome, RoomlogError> {
         Result { () throws(RoomlogError) -> CommandOutcome in try execute(command, now: now) }
@@ -44,17 +44,21 @@ struct Model {
             try rules.checkTopic(topic)
             if users[user] == nil { throw .unauthorized }
             if rooms[room] != nil { throw .roomExists }
+            if roomCount(of: user) >= rules.limits.roomsPerUserMax { throw .roomsPerUserReached }
             rooms[room] = (topic, 0, [user])
             return appendToRoom(room, .roomCreated(user: user, room: room, topic: topic), now: now)
         case .join(let user, let room), .leave(let user, let room):
+            try rules.checkName(room)
             if users[user] == nil { throw .unauthorized }
             guard let state = rooms[room] else { throw .roomNotFound }
             let joining: Bool
             if case .join = command { joining = true } else { joining = false }
             if state.members.contains(user) == joining { return .unchanged(room: summary(room)) }
+            if joining, roomCount(of: user) >= rules.limits.roomsPerUserMax { throw .roomsPerUserReached }
             if joining { rooms[room]!.members.insert(user) } else { rooms[room]!.members.remove(user) }
             return appendToRoom(room, joining ? .roomJoined(user: user, room: room) : .roomLeft(user: user, room: room), now: now)
         case .post(let user, let room, let body, let id):
+            try rules.checkName(room)
             if users[user] == nil { throw .unauthorized }
             if let id {
                 try rules.checkClientId(id)
@@ -67,6 +71,10 @@ struct Model {
             if let id { receipts[.init(user: user, id: id)] = MessageReceipt(id: id, room: room, seq: seq, roomSeq: rooms[room]!.head) }
             return outcome
         }
+    }
+
+    func roomCount(of user: String) -> Int {
+        rooms.values.filter { $0.members.contains(user) }.count
     }
 
     mutating func append(_ payload: EventPayload, now: Timestamp) -> CommandOutcome {
@@ -147,9 +155,11 @@ struct ModelTests {
     func randomized() async throws {
         let seed = ProcessInfo.processInfo.environment["ROOMLOG_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
         print("randomized model test seed: \(seed) (rerun with ROOMLOG_SEED=\(seed))")
-        let log = try TestLog()
+        var limits = Limits()
+        limits.roomsPerUserMax = 2  // four room names: users reach the limit often
+        let log = try TestLog(limits: limits)
         defer { log.close() }
-        var model = Model()
+        var model = Model(rules: Validation(limits: limits))
         var generator = CommandGenerator(random: SeededGenerator(state: seed))
         var appended = 0
         for step in 0..<3000 {

@@ -26,7 +26,7 @@ struct ReadTests {
         #expect(try log.store.latestRoomEvents("b", limit: 2)?.events.compactMap(messageBody) == ["b29", "b30"])
         #expect(try log.store.latestRoomEvents("b", limit: 500)?.events.count == 31)
         #expect(try log.store.roomEvents("nowhere", after: 0, limit: 5) == nil)
-        #expect(try log.store.rooms().map(\.name) == ["a", "b"])
+        #expect(try log.store.rooms().rooms.map(\.name) == ["a", "b"])
     }
 
     @Test("a room whose name is a prefix of another's keeps its own history")

@@ -18,6 +18,19 @@ public enum Command: Hashable, Sendable {
     case post(user: String, room: String, body: String, clientId: String?)
 }
 
+extension Command {
+    /// The user the command acts for; nil for commands that name a session by its token digest instead.
+    public var user: String? {
+        switch self {
+        case .register(let user, _), .openSession(let user, _, _, _), .createRoom(let user, _, _), .join(let user, _),
+             .leave(let user, _), .post(let user, _, _, _):
+            user
+        case .logout, .expireSession:
+            nil
+        }
+    }
+}
+
 /// What a successful command did.
 public enum CommandOutcome: Hashable, Sendable {
     /// The command appended `event`; `room` is the room after it, for room events.

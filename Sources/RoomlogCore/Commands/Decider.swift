@@ -19,7 +19,12 @@ public struct Decider: Sendable {
     }
 
     /// The decision for `command` at wall-clock `now`; throws `RoomlogError` for a refused command, or a storage error.
-    public func decide(_ command: Command, now: Timestamp, state: some ProjectionState) throws -> Decision {
+    /// Every name a client sent is checked before it is looked up. With `session`, the command is refused as
+    /// `unauthorized` unless that session is still open, unexpired, and belongs to the command's user: once a session
+    /// is closed nothing more is appended for it, whatever was already queued.
+    public func decide(_ command: Command, by session: TokenDigest? = nil, now: Timestamp, state: some ProjectionState) throws -> Decision {
+        try checkNames(command)
+        if let session { try requireSession(session, of: command, now: now, state) }
         switch command {
         case .register(let user, let passwordHash):
             try validation.checkName(user)
@@ -38,15 +43,16 @@ public struct Decider: Sendable {
             guard session.expiresAt <= now else { throw RoomlogError.sessionNotExpired }
             return .append(.sessionClosed(user: session.user, session: session.id, tokenDigest: digest, reason: .expired), roomSeq: 0)
         case .createRoom(let user, let room, let topic):
-            try validation.checkName(room)
             try validation.checkTopic(topic)
             try requireUser(user, state)
             guard try state.room(named: room) == nil else { throw RoomlogError.roomExists }
+            try requireRoomToSpare(user, state)
             return .append(.roomCreated(user: user, room: room, topic: topic), roomSeq: 1)
         case .join(let user, let name):
             try requireUser(user, state)
             let room = try requireRoom(name, state)
             if try state.isMember(user: user, room: name) { return .unchanged(room) }
+            try requireRoomToSpare(user, state)
             return .append(.roomJoined(user: user, room: name), roomSeq: room.head + 1)
         case .leave(let user, let name):
             try requireUser(user, state)
@@ -68,6 +74,30 @@ public struct Decider: Sendable {
         let room = try requireRoom(name, state)
         guard try state.isMember(user: user, room: name) else { throw RoomlogError.notAMember }
         return .append(.messagePosted(user: user, room: name, body: body, clientId: clientId), roomSeq: room.head + 1)
+    }
+
+    /// Checks the client-sent names of `command` (the user of a register, the room of a room command); throws
+    /// `RoomlogError.invalidName`. Names of other commands come from sessions and records, not clients.
+    func checkNames(_ command: Command) throws {
+        switch command {
+        case .register(let user, _): try validation.checkName(user)
+        case .createRoom(_, let room, _), .join(_, let room), .leave(_, let room), .post(_, let room, _, _): try validation.checkName(room)
+        case .openSession, .logout, .expireSession: return
+        }
+    }
+
+    /// Checks that `digest` names an open, unexpired session of the user `command` acts for; throws
+    /// `RoomlogError.unauthorized`.
+    func requireSession(_ digest: TokenDigest, of command: Command, now: Timestamp, _ state: some ProjectionState) throws {
+        guard let session = try state.session(digest: digest), session.expiresAt > now, command.user.map({ $0 == session.user }) ?? true else {
+            throw RoomlogError.unauthorized
+        }
+    }
+
+    /// Checks that `user` is in fewer than `roomsPerUserMax` rooms; throws `RoomlogError.roomsPerUserReached`.
+    func requireRoomToSpare(_ user: String, _ state: some ProjectionState) throws {
+        let limit = validation.limits.roomsPerUserMax
+        guard try state.roomCount(of: user, upTo: limit) < limit else { throw RoomlogError.roomsPerUserReached }
     }
 
     func requireUser(_ user: String, _ state: some ProjectionState) throws {

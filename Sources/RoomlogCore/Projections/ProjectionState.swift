@@ -12,6 +12,8 @@ public protocol ProjectionState {
     func isMember(user: String, room: String) throws -> Bool
     /// The receipt of `user`'s message with client id `id`.
     func clientMessage(user: String, id: String) throws -> MessageReceipt?
+    /// How many rooms `user` is a member of, counted up to `limit` (a larger count is reported as `limit`).
+    func roomCount(of user: String, upTo limit: Int) throws -> Int
 
     /// Stores a user.
     mutating func putUser(_ user: User) throws

@@ -50,6 +50,7 @@ public struct Projections: ProjectionState, Equatable, Sendable {
     public func room(named name: String) -> Room? { rooms[name] }
     public func isMember(user: String, room: String) -> Bool { members[room]?.contains(user) ?? false }
     public func clientMessage(user: String, id: String) -> MessageReceipt? { clientMessages[ClientKey(user: user, id: id)] }
+    public func roomCount(of user: String, upTo limit: Int) -> Int { min(limit, userRooms[user]?.count ?? 0) }
 
     public mutating func putUser(_ user: User) { users[user.name] = user }
     public mutating func putSession(_ session: Session) { sessions[session.tokenDigest] = session }

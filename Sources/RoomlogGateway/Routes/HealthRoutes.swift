@@ -18,7 +18,7 @@ struct HealthRoutes {
         let tail = services.tailPosition.current
         let lagMilliseconds = services.clock().milliseconds - tail.caughtUpAt
         guard tail.seq >= head || lagMilliseconds <= services.configuration.readyLagMilliseconds else {
-            return APIError(.serviceUnavailable, "not_ready", "the tail is at \(tail.seq), the head at \(head)").response
+            return APIError(.notReady, "the tail is at \(tail.seq), the head at \(head)").response
         }
         var json = JSONWriter()
         json.string("status", "ready")

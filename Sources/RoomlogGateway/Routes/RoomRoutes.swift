@@ -3,57 +3,60 @@ import RoomlogAuth
 import RoomlogCore
 import RoomlogStore
 
-/// Rooms: create, list, get, members, join, leave, history, post.
+/// Rooms: create, list, get, members, join, leave, history, post. Every route needs a session.
 struct RoomRoutes {
     let services: GatewayServices
 
-    func add(to router: Router<GatewayContext>) {
-        router.post("/api/v1/rooms") { request, _ in try await create(request) }
-        router.get("/api/v1/rooms") { request, _ in try list(request) }
-        router.get("/api/v1/rooms/:room") { request, context in try get(request, context) }
-        router.get("/api/v1/rooms/:room/members") { request, context in try members(request, context) }
-        router.post("/api/v1/rooms/:room/join") { request, context in try await change(request, context, join: true) }
-        router.post("/api/v1/rooms/:room/leave") { request, context in try await change(request, context, join: false) }
-        router.get("/api/v1/rooms/:room/events") { request, context in try events(request, context) }
-        router.post("/api/v1/rooms/:room/messages") { request, context in try await post(request, context) }
+    func add(to api: RouterGroup<SessionContext>) {
+        api.post("rooms") { request, context in try await create(request, context) }
+        api.get("rooms") { request, _ in try list(request) }
+        api.get("rooms/:room") { _, context in JSONResponse.make(.ok, try room(context).wrappedJSON) }
+        api.get("rooms/:room/members") { _, context in try members(context) }
+        api.post("rooms/:room/join") { _, context in try await change(context, join: true) }
+        api.post("rooms/:room/leave") { _, context in try await change(context, join: false) }
+        api.get("rooms/:room/events") { request, context in try events(request, context) }
+        api.post("rooms/:room/messages") { request, context in try await post(request, context) }
     }
 
-    func create(_ request: Request) async throws -> Response {
-        let (session, _) = try services.authenticate(request)
-        let body = try await RequestBody.read(request, bytesMax: services.configuration.requestBodyBytesMax)
+    func create(_ request: Request, _ context: SessionContext) async throws -> Response {
+        if let refusal = services.limiters.createRoom(session: context.session.id, now: services.clock().milliseconds) { throw refusal }
+        let body = try await RequestBody.read(request, bytesMax: services.configuration.requestBodyBytesMax, limits: services.limits)
         let name = try body.string("name")
         let topic = try body.optionalString("topic", invalid: .invalidTopic) ?? ""
-        guard case .appended(_, let room?) = try await services.writer.append(.createRoom(user: session.user, room: name, topic: topic)) else {
+        let command = Command.createRoom(user: context.session.user, room: name, topic: topic)
+        guard case .appended(_, let room?) = try await services.writer.append(command, session: context.session.tokenDigest) else {
             preconditionFailure("createRoom appends a room event or throws")
         }
         return JSONResponse.make(.created, room.wrappedJSON)
     }
 
+    /// A page of rooms by name: `after` a name, at most `limit`; `next` names the last when more follow.
     func list(_ request: Request) throws -> Response {
-        _ = try services.authenticate(request)
+        let query = request.uri.queryParameters
+        let pageMax = services.configuration.roomListPageRoomsMax
+        let limit = try Self.integer(query.get("limit"), "limit", in: 1...UInt64(pageMax)).map(Int.init) ?? pageMax
+        let after = query.get("after")
+        if let after { try check(after) }
+        let page = try services.store.rooms(after: after, limit: limit)
         var json = JSONWriter()
-        json.array("rooms", try services.store.rooms().map(\.json))
+        json.array("rooms", page.rooms.map(\.json))
+        if let next = page.next { json.string("next", next) }
         return JSONResponse.make(.ok, json.finish())
     }
 
-    func get(_ request: Request, _ context: GatewayContext) throws -> Response {
-        _ = try services.authenticate(request)
-        return JSONResponse.make(.ok, try room(context).wrappedJSON)
-    }
-
-    func members(_ request: Request, _ context: GatewayContext) throws -> Response {
-        _ = try services.authenticate(request)
+    func members(_ context: SessionContext) throws -> Response {
         let room = try room(context)
         var json = JSONWriter()
         json.strings("members", try services.store.members(of: room.name))
         return JSONResponse.make(.ok, json.finish())
     }
 
-    func change(_ request: Request, _ context: GatewayContext, join: Bool) async throws -> Response {
-        let (session, _) = try services.authenticate(request)
-        let name = try context.parameters.require("room")
-        let outcome = try await services.writer.append(join ? .join(user: session.user, room: name) : .leave(user: session.user, room: name))
-        switch outcome {
+    func change(_ context: SessionContext, join: Bool) async throws -> Response {
+        let name = try roomName(context)
+        if let refusal = services.limiters.membership(session: context.session.id, now: services.clock().milliseconds) { throw refusal }
+        let user = context.session.user
+        let command: Command = join ? .join(user: user, room: name) : .leave(user: user, room: name)
+        switch try await services.writer.append(command, session: context.session.tokenDigest) {
         case .appended(_, let room?), .unchanged(let room):
             return JSONResponse.make(.ok, room.wrappedJSON)
         default:
@@ -61,9 +64,8 @@ struct RoomRoutes {
         }
     }
 
-    func events(_ request: Request, _ context: GatewayContext) throws -> Response {
-        _ = try services.authenticate(request)
-        let name = try context.parameters.require("room")
+    func events(_ request: Request, _ context: SessionContext) throws -> Response {
+        let name = try roomName(context)
         let query = request.uri.queryParameters
         let limit = try Self.integer(query.get("limit"), "limit", in: 1...UInt64(services.configuration.historyPageEventsMax))
             .map(Int.init) ?? services.configuration.historyPageEventsDefault
@@ -76,7 +78,7 @@ struct RoomRoutes {
         case (nil, let before?): page = try services.store.roomEvents(name, before: before, limit: limit)
         case (nil, nil): page = try services.store.latestRoomEvents(name, limit: limit)
         }
-        guard let page else { throw APIError(RoomlogError.roomNotFound) }
+        guard let page else { throw APIError(RoomlogError.roomNotFound, services.limits) }
         var json = JSONWriter()
         json.string("epoch", services.store.epoch)
         json.number("head", page.head)
@@ -84,15 +86,15 @@ struct RoomRoutes {
         return JSONResponse.make(.ok, json.finish())
     }
 
-    func post(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let (session, _) = try services.authenticate(request)
-        let name = try context.parameters.require("room")
-        let body = try await RequestBody.read(request, bytesMax: services.configuration.requestBodyBytesMax)
+    func post(_ request: Request, _ context: SessionContext) async throws -> Response {
+        let name = try roomName(context)
+        let body = try await RequestBody.read(request, bytesMax: services.configuration.requestBodyBytesMax, limits: services.limits)
         let text = try body.string("body", invalid: .invalidBody)
         let id = try body.optionalString("id", invalid: .invalidId)
-        guard services.sendLimiter.allow(session.id, now: services.clock().milliseconds) else { throw APIError.rateLimited }
+        if let refusal = services.limiters.send(session: context.session.id, now: services.clock().milliseconds) { throw refusal }
+        let command = Command.post(user: context.session.user, room: name, body: text, clientId: id)
         let receipt: (seq: UInt64, roomSeq: UInt64)
-        switch try await services.writer.append(.post(user: session.user, room: name, body: text, clientId: id)) {
+        switch try await services.writer.append(command, session: context.session.tokenDigest) {
         case .appended(let event, _): receipt = (event.seq, event.roomSeq)
         case .repeated(let first): receipt = (first.seq, first.roomSeq)
         case .unchanged: preconditionFailure("a post appends, repeats or throws")
@@ -103,8 +105,23 @@ struct RoomRoutes {
         return JSONResponse.make(.created, json.finish())
     }
 
-    func room(_ context: GatewayContext) throws -> Room {
-        guard let room = try services.store.room(named: try context.parameters.require("room")) else { throw APIError(RoomlogError.roomNotFound) }
+    /// The `:room` of the path, checked as a name before anything is looked up; throws `APIError` (`invalid_name`).
+    func roomName(_ context: SessionContext) throws -> String {
+        let name = try context.parameters.require("room")
+        try check(name)
+        return name
+    }
+
+    func check(_ name: String) throws {
+        do {
+            try Validation(limits: services.limits).checkName(name)
+        } catch {
+            throw APIError(error, services.limits)
+        }
+    }
+
+    func room(_ context: SessionContext) throws -> Room {
+        guard let room = try services.store.room(named: try roomName(context)) else { throw APIError(RoomlogError.roomNotFound, services.limits) }
         return room
     }
 

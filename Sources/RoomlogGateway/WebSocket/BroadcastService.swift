@@ -30,7 +30,7 @@ struct BroadcastService: Service {
         } onGracefulShutdown: {
             follower.stop()
         }
-        let closes = services.hubs.all.map { hub in hub.loop.flatSubmit { hub.closeAll(code: .goingAway) } }
+        let closes = services.hubs.all.map { hub in hub.loop.flatSubmit { hub.closeAll(code: .serverShuttingDown) } }
         for close in closes { try? await close.get() }
         if let failure { throw failure }
     }
@@ -53,9 +53,7 @@ struct BroadcastService: Service {
         let compressing = services.hubs.deflateConnections.load(ordering: .relaxed) > 0
         for event in batch {
             if let room = event.room {
-                let json = EventFrames.event(event)
-                let compressed = compressing ? EncodedFrame.compressed(json, with: deflater) : nil
-                broadcasts.append(Broadcast(room: room, roomSeq: event.roomSeq, frame: EncodedFrame.text(json), compressed: compressed))
+                broadcasts.append(Broadcast(event, room: room, deflater: compressing ? deflater : nil))
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)
             }
@@ -65,7 +63,7 @@ struct BroadcastService: Service {
         for hub in services.hubs.all {
             hub.loop.execute {
                 if !events.isEmpty { hub.deliver(events) }
-                for session in sessions { hub.close(session: session, code: .init(codeNumber: 4001)) }
+                for session in sessions { hub.close(session: session, code: .sessionClosed) }
             }
         }
     }

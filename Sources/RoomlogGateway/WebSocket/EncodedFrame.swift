@@ -1,4 +1,5 @@
 import NIOCore
+import NIOWebSocket
 
 /// Server-to-client WebSocket frames encoded whole (unmasked, as RFC 6455 requires of a server).
 enum EncodedFrame {
@@ -18,6 +19,16 @@ enum EncodedFrame {
             buffer.writeInteger(UInt64(payload.count))
         }
         buffer.writeBytes(payload)
+        return buffer
+    }
+
+    /// A control frame (ping 0x9, pong 0xA, close 0x8) carrying `payload` (at most 125 bytes).
+    static func control(_ opcode: WebSocketOpcode, _ payload: ByteBuffer = ByteBuffer()) -> ByteBuffer {
+        precondition(payload.readableBytes <= 125, "a control frame carries at most 125 bytes")
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt8(0x80) | UInt8(webSocketOpcode: opcode))
+        buffer.writeInteger(UInt8(payload.readableBytes))
+        buffer.writeImmutableBuffer(payload)
         return buffer
     }
 

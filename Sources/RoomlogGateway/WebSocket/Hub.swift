@@ -1,6 +1,5 @@
 import NIOCore
 import NIOWebSocket
-import Synchronization
 
 /// One event loop's table of WebSocket connections: by room for delivery, by session for logout. Touched only on
 /// its own loop; the broadcaster hands it work with `loop.execute`.
@@ -97,45 +96,15 @@ final class Hub: @unchecked Sendable {
     /// Closes every connection of `session` with `code`.
     func close(session: String, code: WebSocketErrorCode) {
         loop.preconditionInEventLoop()
-        for connection in sessions[session]?.values.map({ $0 }) ?? [] { _ = connection.close(code: code) }
+        for connection in sessions[session]?.values.map({ $0 }) ?? [] { connection.close(code: code) }
     }
 
-    /// Closes every connection with `code` (shutdown); succeeds once every close frame is written.
+    /// Closes every connection with `code` (shutdown); succeeds once every connection has closed (each one within
+    /// the close timeout, whatever its peer does).
     func closeAll(code: WebSocketErrorCode) -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
-        let closes = sessions.values.flatMap { $0.values }.map { $0.close(code: code) }
-        return EventLoopFuture.andAllComplete(closes, on: loop)
+        let connections = sessions.values.flatMap { $0.values }
+        for connection in connections { connection.close(code: code) }
+        return EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop)
     }
-}
-
-/// One room event as every subscriber gets it: its room, its `roomSeq`, and its whole WebSocket frame, encoded
-/// once, plain and compressed (for permessage-deflate connections).
-struct Broadcast: Sendable {
-    let room: String
-    let roomSeq: UInt64
-    let frame: ByteBuffer
-    let compressed: ByteBuffer?
-}
-
-/// Every event loop's hub, made on first use.
-final class Hubs: Sendable {
-    private let hubs = Mutex<[ObjectIdentifier: Hub]>([:])
-    let metrics: GatewayMetrics
-    /// Open connections that negotiated permessage-deflate: broadcast frames are compressed only while there are any.
-    let deflateConnections = Atomic<Int>(0)
-
-    init(metrics: GatewayMetrics) {
-        self.metrics = metrics
-    }
-
-    func hub(for loop: any EventLoop) -> Hub {
-        hubs.withLock { hubs in
-            if let hub = hubs[ObjectIdentifier(loop)] { return hub }
-            let hub = Hub(loop: loop, metrics: metrics)
-            hubs[ObjectIdentifier(loop)] = hub
-            return hub
-        }
-    }
-
-    var all: [Hub] { hubs.withLock { Array($0.values) } }
 }

@@ -11,9 +11,11 @@ import RoomlogCore
 /// The server's child channel: HTTP/1.1 for Hummingbird's routes, and an upgrade of `GET /api/v1/ws` that hands
 /// the connection to plain NIO handlers (`ChatConnection`), with no Swift task per WebSocket.
 ///
-/// It mirrors Hummingbird's own upgrade channel: NIO's typed upgrader runs the admission check in `shouldUpgrade`;
-/// on success its pipeline handler installs the chat handler and the connection never enters async code; a
-/// refused or absent upgrade continues as HTTP, where the `/api/v1/ws` route answers 401 or 403.
+/// It mirrors Hummingbird's own upgrade channel. Every connection counts against `connectionsMax` (past it, it is
+/// closed at once) and must send its request head within the head timeout. NIO's typed upgrader decides admission
+/// once, in `shouldUpgrade` (`WebSocketAdmission`), and its pipeline handler installs the chat handler with the
+/// session decided there; a refused upgrade is answered here with its HTTP error, and any other request goes to
+/// Hummingbird, with the idle timeout between requests.
 struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum Upgrade: Sendable {
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
@@ -26,40 +28,40 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
         let channel: any Channel
     }
 
+    /// A connection past `connectionsMax`.
+    struct ConnectionRefused: Error {}
+
     let responder: HTTPChannelHandler.Responder
     let services: GatewayServices
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            let services = services
-            let refusal = NIOLoopBoundBox<APIError?>(nil, eventLoop: channel.eventLoop)
+        let services = services
+        let open = services.connections.wrappingAdd(1, ordering: .relaxed).newValue
+        channel.closeFuture.whenComplete { _ in services.connections.wrappingSubtract(1, ordering: .relaxed) }
+        guard open <= services.configuration.connectionsMax else {
+            services.metrics.connectionsRefused.increment()
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            let configuration = services.configuration
+            let admission = NIOLoopBoundBox<Result<Session, APIError>?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
-                maxFrameSize: services.configuration.frameBytesMax,
+                maxFrameSize: configuration.frameBytesMax,
                 shouldUpgrade: { channel, head in
-                    switch Self.admit(head, services) {
-                    case .success?:
-                        var headers = HTTPHeaders()
-                        if Self.deflateOffered(head) { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.responseHeader) }
-                        return channel.eventLoop.makeSucceededFuture(headers)
-                    case .failure(let error)?:
-                        refusal.value = error
-                        return channel.eventLoop.makeSucceededFuture(nil)
-                    case nil: return channel.eventLoop.makeSucceededFuture(nil)
-                    }
+                    guard Self.isWebSocketPath(head.uri) else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    let result = WebSocketAdmission.admit(services, header: { head.headers.first(name: $0) })
+                    admission.value = result
+                    guard case .success(let session) = result else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    channel.closeFuture.whenComplete { _ in services.sessionSockets.release(session.id) }
+                    var headers = HTTPHeaders()
+                    if Self.deflateOffered(head) { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.responseHeader) }
+                    return channel.eventLoop.makeSucceededFuture(headers)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .success(let session)? = Self.admit(head, services) else { throw ChannelError.inappropriateOperationForState }
-                        let watermark = ChannelOptions.Types.WriteBufferWaterMark(low: services.configuration.outboxBytesMax / 2, high: services.configuration.outboxBytesMax)
-                        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: watermark)
-                        if let bytes = services.configuration.socketSendBufferBytes {
-                            try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
-                        }
-                        let hub = services.hubs.hub(for: channel.eventLoop)
-                        let encodedFrames = EncodedFrameWriter()
-                        try channel.pipeline.syncOperations.addHandler(encodedFrames, position: .first)
-                        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: Self.deflateOffered(head), encodedFrames: encodedFrames)
-                        try channel.pipeline.syncOperations.addHandler(connection)
+                        guard case .success(let session)? = admission.value else { throw ChannelError.inappropriateOperationForState }
+                        try Self.addChatHandlers(channel, session: session, deflate: Self.deflateOffered(head), services: services)
                         return .websocket
                     }
                 }
@@ -67,18 +69,21 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrades = NIOTypedHTTPServerUpgradeConfiguration(upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                    let idle = Duration.milliseconds(configuration.idleTimeoutMilliseconds)
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idle, logger: logger))
                     let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                         wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
-                    if let error = refusal.value { return .refused(http, error) }
+                    if case .failure(let error)? = admission.value { return .refused(http, error) }
                     return .http(http)
                 }
             })
-            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: upgrades)
-            configuration.enablePipelining = false
-            configuration.enableErrorHandling = false
-            configuration.enableResponseHeaderValidation = false
-            let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let headTimeout = RequestHeadTimeoutHandler(timeout: .milliseconds(configuration.requestHeadTimeoutMilliseconds))
+            try channel.pipeline.syncOperations.addHandler(headTimeout)
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: upgrades)
+            pipeline.enablePipelining = false
+            pipeline.enableErrorHandling = false
+            pipeline.enableResponseHeaderValidation = false
+            let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
             return Value(upgrade: upgrade, channel: channel)
         }
     }
@@ -95,10 +100,26 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// For an upgrade of `/api/v1/ws`: the session, or the HTTP error that refuses it; nil for other paths.
-    static func admit(_ head: HTTPRequestHead, _ services: GatewayServices) -> Result<Session, APIError>? {
-        guard head.uri == "/api/v1/ws" || head.uri.hasPrefix("/api/v1/ws?") else { return nil }
-        return WebSocketAdmission.check(services, header: { head.headers.first(name: $0) })
+    /// Installs the WebSocket's handlers for `session`: the outbox's bounds, the writer of shared pre-encoded frames
+    /// below the frame encoder, and the chat handler.
+    static func addChatHandlers(_ channel: any Channel, session: Session, deflate: Bool, services: GatewayServices) throws {
+        let configuration = services.configuration
+        let watermark = ChannelOptions.Types.WriteBufferWaterMark(low: configuration.outboxBytesMax / 2, high: configuration.outboxBytesMax)
+        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: watermark)
+        if let bytes = configuration.socketSendBufferBytes {
+            try channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
+        }
+        let encodedFrames = EncodedFrameWriter()
+        try channel.pipeline.syncOperations.addHandler(encodedFrames, position: .first)
+        let hub = services.hubs.hub(for: channel.eventLoop)
+        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: deflate, encodedFrames: encodedFrames,
+                                        closeFuture: channel.closeFuture)
+        try channel.pipeline.syncOperations.addHandler(connection)
+    }
+
+    /// Whether `uri` is the WebSocket endpoint.
+    static func isWebSocketPath(_ uri: String) -> Bool {
+        uri == "/api/v1/ws" || uri.hasPrefix("/api/v1/ws?")
     }
 
     /// Whether the client offers permessage-deflate (which is then always accepted).
@@ -109,9 +130,12 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// Answers a refused upgrade with its HTTP error, never a WebSocket close, and closes the connection.
     static func answer(_ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ error: APIError) async throws {
         try await channel.executeThenClose { _, outbound in
+            let response = error.response
+            var fields = response.head.headerFields
             let body = ByteBuffer(bytes: error.body)
-            let head = HTTPResponse(status: error.status, headerFields: [.contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close"])
-            try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
+            fields[.contentLength] = "\(body.readableBytes)"
+            fields[.connection] = "close"
+            try await outbound.write(contentsOf: [.head(HTTPResponse(status: error.status, headerFields: fields)), .body(body), .end(nil)])
         }
     }
 }

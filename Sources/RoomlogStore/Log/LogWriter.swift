@@ -42,6 +42,7 @@ public final class LogWriter: @unchecked Sendable {
 
     struct Pending {
         let command: Command
+        let session: TokenDigest?
         let completion: Completion
     }
 
@@ -52,12 +53,10 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     let store: Store
-    let decider: Decider
     let clock: Clock
     private let condition = NSCondition()
-    /// The recent client ids and the cache of other projections, used only on the writer thread.
-    private let recentClientIds = RecentClientIds()
-    private let cache: WriterCache
+    /// The append transaction, run only on the writer thread.
+    private let appendTransaction: AppendTransaction
     private var queue: [Pending] = []
     private var committed: [Committed] = []
     private var stopping = false
@@ -70,8 +69,7 @@ public final class LogWriter: @unchecked Sendable {
     public init(store: Store, clock: @escaping Clock = LogWriter.systemClock) {
         self.store = store
         self.clock = clock
-        decider = Decider(validation: Validation(limits: store.configuration.limits))
-        cache = WriterCache(entriesMax: store.configuration.writerCacheEntriesMax)
+        appendTransaction = AppendTransaction(store: store)
         let writer = Thread { [self] in runWriter() }
         writer.name = "roomlog-writer"
         writer.start()
@@ -94,26 +92,40 @@ public final class LogWriter: @unchecked Sendable {
         condition.withLock { onCommit = observer }
     }
 
-    /// Appends what `command` decides, once it is durable. Throws the command's `RoomlogError`,
-    /// `StoreError.writerQueueFull` or `.writerStopped`, or the storage error that failed its transaction.
-    public func append(_ command: Command) async throws -> CommandOutcome {
+    /// Appends what `command` decides, once it is durable. With `session`, the command is refused as
+    /// `unauthorized` unless that session is open when the command's transaction runs (see `Decider.decide`).
+    /// Throws the command's `RoomlogError`, `StoreError.writerQueueFull` or `.writerStopped`, or the storage error
+    /// that failed it.
+    public func append(_ command: Command, session: TokenDigest? = nil) async throws -> CommandOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            submit(command) { continuation.resume(with: $0) }
+            submit(command, session: session) { continuation.resume(with: $0) }
         }
     }
 
     /// Queues `command` and calls `completion` on the writer's completion thread once it is durable, or at once
     /// with `StoreError.writerQueueFull` or `.writerStopped`: for event-loop code that must not start a task per
     /// command. `completion` must be quick (hop to the caller's own thread to do more).
-    public func submit(_ command: Command, completion: @escaping Completion) {
+    public func submit(_ command: Command, session: TokenDigest? = nil, completion: @escaping Completion) {
         let refusal: StoreError? = condition.withLock {
             if stopping { return .writerStopped }
             if queue.count >= store.configuration.writerQueueCommandsMax { return .writerQueueFull }
-            queue.append(Pending(command: command, completion: completion))
+            queue.append(Pending(command: command, session: session, completion: completion))
             condition.broadcast()
             return nil
         }
         if let refusal { completion(.failure(refusal)) }
+    }
+
+    /// `stop()` on a thread of its own, so an async caller waits without blocking a thread of the cooperative pool.
+    public func stopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                stop()
+                continuation.resume()
+            }
+            thread.name = "roomlog-writer-stop"
+            thread.start()
+        }
     }
 
     /// Stops taking commands, commits and completes every command already queued, and waits for both threads.
@@ -127,7 +139,7 @@ public final class LogWriter: @unchecked Sendable {
 
     private func runWriter() {
         while let batch = nextBatch() {
-            let results = commit(batch)
+            let results = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
             var report = CommitReport(commands: batch.count, events: 0, head: 0)
             for case .success(.appended(let event, _)) in results {
                 report.events += 1
@@ -205,55 +217,6 @@ public final class LogWriter: @unchecked Sendable {
                     pending.completion(result)
                 }
             }
-        }
-    }
-
-    /// One write transaction for the whole batch; a storage failure fails every command of it.
-    private func commit(_ batch: [Pending]) -> [Result<CommandOutcome, any Error>] {
-        do {
-            let (results, head, merged) = try store.environment.write(deferringSync: true) { txn in
-                let start = try store.head(txn)
-                let applied = try store.appliedSeq(txn)
-                precondition(applied == start, "projections applied up to \(applied) but the log ends at \(start)")
-                try recentClientIds.begin(txn, store.databases, head: start)
-                cache.begin(head: start)
-                var state = TransactionProjections(txn, store.databases, recent: recentClientIds, cache: cache, configuration: store.configuration)
-                var head = start
-                let now = clock()
-                let results = try batch.map { pending in try apply(pending.command, now: now, head: &head, &state) }
-                try state.flush()
-                if head != start { try txn.put(store.databases.meta, MetaKey.appliedSeq, StoreKeys.seq(head)) }
-                return (results, head, try state.mergedThrough())
-            }
-            recentClientIds.committed(head: head, mergedThrough: merged)
-            cache.committed(head: head)
-            return results
-        } catch {
-            return batch.map { _ in .failure(error) }
-        }
-    }
-
-    /// Decides and applies one command; a domain error is its result, a storage error fails the transaction.
-    private func apply(_ command: Command, now: Timestamp, head: inout UInt64, _ state: inout TransactionProjections) throws -> Result<CommandOutcome, any Error> {
-        let decision: Decider.Decision
-        do {
-            decision = try decider.decide(command, now: now, state: state)
-        } catch let error as RoomlogError {
-            return .failure(error)
-        }
-        switch decision {
-        case .append(let payload, let roomSeq):
-            let event = Event(seq: head + 1, at: now, roomSeq: roomSeq, payload: payload)
-            try StoreKeys.withSeq(event.seq) { key in
-                try EventCodec.encode(event).withUnsafeBytes { try state.txn.put(store.databases.events, key, $0, append: true) }
-            }
-            try Reducer.apply(event, to: &state)
-            head = event.seq
-            return .success(.appended(event, room: try event.room.flatMap { try state.room(named: $0) }))
-        case .unchanged(let room):
-            return .success(.unchanged(room: room))
-        case .repeated(let receipt):
-            return .success(.repeated(receipt))
         }
     }
 }

@@ -79,6 +79,19 @@ struct TransactionProjections: ProjectionState {
         }
     }
 
+    func roomCount(of user: String, upTo limit: Int) throws -> Int {
+        let prefix = StoreKeys.prefix(user)
+        return try txn.withCursor(databases.userRooms) { cursor in
+            var count = 0
+            var entry = try cursor.seek(atLeast: prefix)
+            while count < limit, let (key, _) = entry, key.starts(with: prefix) {
+                count += 1
+                entry = try cursor.next()
+            }
+            return count
+        }
+    }
+
     mutating func putUser(_ user: User) throws {
         try txn.put(databases.users, Array(user.name.utf8), RecordCoding.encode(user))
         cache.users[user.name] = user

@@ -1,0 +1,54 @@
+import NIOCore
+import RoomlogCore
+
+/// Writing to the client. Everything the server sends (events, replies, errors, pings and pongs) goes through one
+/// outbox, the channel's write buffer of `outboxBytesMax`: a client that does not read is closed with 1013 once it
+/// is full, whether it subscribes or only sends.
+extension ChatConnection {
+    /// Writes a whole encoded frame, flushed at the end of the loop tick; false (and the connection closing with
+    /// 1013) when the outbox is full even after a flush, or when the connection is not open.
+    @discardableResult
+    func write(_ frame: ByteBuffer) -> Bool {
+        guard let context, state.state == .open else { return false }
+        if !context.channel.isWritable {
+            context.flush()  // writes waiting for the end of the tick count against the outbox too
+            guard context.channel.isWritable else {
+                services.metrics.outboxOverflows.increment()
+                close(code: .slowReader)
+                return false
+            }
+        }
+        encodedFrames.write(frame)
+        hub.wrote(self)
+        return true
+    }
+
+    /// Sends a JSON object as a text frame (compressed when negotiated and worth it).
+    func send(_ json: [UInt8]) {
+        write((deflate ? EncodedFrame.compressed(json, with: hub.deflater) : nil) ?? EncodedFrame.text(json))
+    }
+
+    /// Sends an error frame.
+    func send(_ error: FrameError) {
+        send(ServerFrame.error(error))
+    }
+
+    /// Writes a broadcast frame (its hub checked that it is new for this client); returns whether it wrote.
+    func deliver(_ event: Broadcast) -> Bool {
+        write(deflate ? event.compressed ?? event.frame : event.frame)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    /// Sends `hello`: the user's rooms and their heads, read in one transaction.
+    func sayHello() {
+        do {
+            let rooms = try services.store.roomHeads(of: session.user)
+            send(ServerFrame.hello(user: session.user, epoch: services.store.epoch, head: try services.store.head(), rooms: rooms))
+        } catch {
+            close(code: .unexpectedServerError)
+        }
+    }
+}
