@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
@@ -28,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CRoomlogChecksum"),
         .target(name: "RoomlogCore", dependencies: ["CRoomlogChecksum"]),
-        .target(name: "RoomlogStore", dependencies: ["RoomlogCore", "CLMDB"]),
+        .target(name: "RoomlogStore", dependencies: ["RoomlogCore", "CLMDB", .product(name: "Atomics", package: "swift-atomics")]),
         .target(
             name: "RoomlogAuth",
             dependencies: [

@@ -9,15 +9,17 @@ public struct StoreCounts: Sendable, Equatable {
 }
 
 extension Store {
-    /// Calls `body` with each event from `seq` on, in one snapshot, until it returns false; for streaming tools.
-    /// Throws `LMDBError`, `EventDecodingError` or what `body` throws.
+    /// Calls `body` with each durable event from `seq` on, in one snapshot, until it returns false; for streaming
+    /// tools. Throws `LMDBError`, `EventDecodingError` or what `body` throws.
     public func readEvents(from seq: UInt64, _ body: (Event) throws -> Bool) throws {
-        try environment.read { txn in try scanEvents(txn, from: seq, body) }
+        let durable = durableMark.seq
+        try environment.read { txn in try scanEvents(txn, from: seq, through: durable, body) }
     }
 
-    /// Calls `body` with each event from `seq` back to 1, newest first, in one snapshot, until it returns false.
-    /// Throws `LMDBError`, `EventDecodingError` or what `body` throws.
+    /// Calls `body` with each durable event from `seq` back to 1, newest first, in one snapshot, until it returns
+    /// false. Throws `LMDBError`, `EventDecodingError` or what `body` throws.
     public func readEventsBackward(from seq: UInt64, _ body: (Event) throws -> Bool) throws {
+        let seq = min(seq, durableMark.seq)
         try environment.read { txn in
             try txn.withCursor(databases.events) { cursor in
                 var entry = try cursor.seek(atLeast: StoreKeys.seq(seq))

@@ -9,67 +9,75 @@ public struct RoomPage: Equatable, Sendable {
 }
 
 extension Store {
-    /// The last `seq` of the log (0 when empty); throws `LMDBError`.
+    /// The last durable `seq` of the log (0 when empty); throws `LMDBError`.
     public func head() throws -> UInt64 {
-        try environment.read { txn in try head(txn) }
+        let durable = durableMark.seq
+        return min(durable, try environment.read { txn in try head(txn) })
     }
 
     func head(_ txn: Transaction) throws -> UInt64 {
         try txn.withCursor(databases.events) { cursor in try cursor.last().map { StoreKeys.seq(from: $0.key) } ?? 0 }
     }
 
-    /// Up to `limit` events from `seq` on, ascending; throws `LMDBError` or `EventDecodingError`.
+    /// Up to `limit` durable events from `seq` on, ascending; throws `LMDBError` or `EventDecodingError`. A tailer
+    /// that reaches the durable mark while the log goes further heals a stalled flush (`healStall`).
     public func events(from seq: UInt64, limit: Int) throws -> [Event] {
-        try environment.read { txn in try events(txn, from: seq, limit: limit) }
-    }
-
-    func events(_ txn: Transaction, from seq: UInt64, limit: Int) throws -> [Event] {
-        var events: [Event] = []
-        try scanEvents(txn, from: seq) { event in
-            events.append(event)
-            return events.count < limit
+        let durable = durableMark.seq
+        let (events, head) = try environment.read { txn -> ([Event], UInt64) in
+            var events: [Event] = []
+            try scanEvents(txn, from: seq, through: durable) { event in
+                events.append(event)
+                return events.count < limit
+            }
+            return (events, events.count < limit ? try self.head(txn) : 0)
         }
+        if events.count < limit, head > durable, try healStall(head: head) { return try self.events(from: seq, limit: limit) }
         return events
     }
 
-    /// Calls `body` with each event from `seq` on until it returns false; throws what decoding or `body` throws.
-    /// `keepingBodies: false` leaves message bodies empty (checked, not kept; see `EventCodec.decode`).
-    func scanEvents(_ txn: Transaction, from seq: UInt64, keepingBodies: Bool = true, _ body: (Event) throws -> Bool) throws {
+    /// Calls `body` with each event from `seq` through `last` until it returns false; throws what decoding or `body`
+    /// throws. `keepingBodies: false` leaves message bodies empty (checked, not kept; see `EventCodec.decode`).
+    func scanEvents(_ txn: Transaction, from seq: UInt64, through last: UInt64 = .max, keepingBodies: Bool = true, _ body: (Event) throws -> Bool) throws {
         try txn.withCursor(databases.events) { cursor in
             var entry = try cursor.seek(atLeast: StoreKeys.seq(seq))
             while let (key, value) = entry {
-                guard try body(try EventCodec.decode(seq: StoreKeys.seq(from: key), value, keepingBody: keepingBodies)) else { return }
+                let seq = StoreKeys.seq(from: key)
+                guard seq <= last, try body(try EventCodec.decode(seq: seq, value, keepingBody: keepingBodies)) else { return }
                 entry = try cursor.next()
             }
         }
     }
 
-    /// The event at `seq`, or nil; throws `LMDBError` or `EventDecodingError`.
+    /// The event at `seq` if it is durable, else nil; throws `LMDBError` or `EventDecodingError`.
     public func event(at seq: UInt64) throws -> Event? {
-        try environment.read { txn in try event(txn, at: seq) }
+        guard seq <= durableMark.seq else { return nil }
+        return try environment.read { txn in try event(txn, at: seq) }
     }
 
     func event(_ txn: Transaction, at seq: UInt64) throws -> Event? {
         try StoreKeys.withSeq(seq) { key in try txn.get(databases.events, key).map { try EventCodec.decode(seq: seq, $0) } }
     }
 
-    /// A room's events with `roomSeq > after`, at most `limit`, ascending; nil for an unknown room.
+    /// A room's durable events with `roomSeq > after`, at most `limit`, ascending; nil for an unknown room.
     /// Throws `LMDBError` or `EventDecodingError`.
     public func roomEvents(_ name: String, after: UInt64, limit: Int) throws -> RoomPage? {
-        try environment.read { txn in
+        let durable = durableMark.seq
+        return try environment.read { txn in
             guard let room = try TransactionProjections.room(named: name, txn, databases) else { return nil }
-            return RoomPage(head: room.head, events: try roomEvents(txn, name, after: after, limit: limit))
+            return RoomPage(head: room.head, events: try roomEvents(txn, name, after: after, limit: limit, through: durable))
         }
     }
 
     /// The `limit` events of a room just before `roomSeq` `before`, ascending; nil for an unknown room.
     /// Throws `LMDBError` or `EventDecodingError`.
     public func roomEvents(_ name: String, before: UInt64, limit: Int) throws -> RoomPage? {
-        try environment.read { txn in
+        let durable = durableMark.seq
+        return try environment.read { txn in
             guard let room = try TransactionProjections.room(named: name, txn, databases) else { return nil }
             let end = min(before, room.head + 1)
             let start = end > UInt64(limit) ? end - UInt64(limit) : 1
-            return RoomPage(head: room.head, events: end <= 1 ? [] : try roomEvents(txn, name, after: start - 1, limit: Int(end - start)))
+            let events = end <= 1 ? [] : try roomEvents(txn, name, after: start - 1, limit: Int(end - start), through: durable)
+            return RoomPage(head: room.head, events: events)
         }
     }
 
@@ -79,13 +87,15 @@ extension Store {
         try roomEvents(name, before: UInt64.max, limit: limit)
     }
 
-    func roomEvents(_ txn: Transaction, _ name: String, after: UInt64, limit: Int) throws -> [Event] {
+    /// A room's events after `roomSeq` `after` whose `seq` is at most `last`.
+    func roomEvents(_ txn: Transaction, _ name: String, after: UInt64, limit: Int, through last: UInt64) throws -> [Event] {
         let prefix = StoreKeys.prefix(name)
         var events: [Event] = []
         try txn.withCursor(databases.roomIndex) { cursor in
             var entry = try cursor.seek(atLeast: StoreKeys.roomEvent(name, after &+ 1))
             while events.count < limit, let (key, value) = entry, key.starts(with: prefix) {
                 let seq = StoreKeys.seq(from: value)
+                guard seq <= last else { break }
                 guard let event = try event(txn, at: seq) else { throw StoreError.corruptRecord(database: "room_index") }
                 events.append(event)
                 entry = try cursor.next()

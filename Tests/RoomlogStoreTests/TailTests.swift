@@ -6,50 +6,6 @@ import RoomlogTestSupport
 
 @Suite("Tail")
 struct TailTests {
-    @Test("a tail from a position yields what is there, then each new event once, in order")
-    func tailInProcess() async throws {
-        let log = try TestLog()
-        defer { log.close() }
-        try await log.seed(users: ["alice"], room: "kkbox")
-        let tail = try log.store.tail(from: 2)
-        let reader = Task {
-            var seqs: [UInt64] = []
-            for try await batch in tail {
-                seqs += batch.map(\.seq)
-                if seqs.last == 301 { break }
-            }
-            return seqs
-        }
-        for index in 0..<299 { try await log.append(.post(user: "alice", room: "kkbox", body: "m\(index)", clientId: nil)) }
-        #expect(try await reader.value == Array(2...301))
-    }
-
-    @Test("batches are bounded by tailBatchEventsMax")
-    func boundedBatches() async throws {
-        let log = try TestLog()
-        defer { log.close() }
-        try await log.seed(users: ["alice"], room: "kkbox")
-        for index in 0..<2500 { try await log.append(.post(user: "alice", room: "kkbox", body: "m\(index)", clientId: nil)) }
-        var iterator = try log.store.tail(from: 1).makeAsyncIterator()
-        let sizes = [try await iterator.next()?.count, try await iterator.next()?.count, try await iterator.next()?.count]
-        #expect(sizes == [1024, 1024, 454])
-    }
-
-    @Test("cancelling a waiting tail ends it")
-    func cancellation() async throws {
-        let log = try TestLog()
-        defer { log.close() }
-        try await log.seed(users: ["alice"], room: "kkbox")
-        let reader = Task {
-            var count = 0
-            for try await batch in try log.store.tail(from: 1) { count += batch.count }
-            return count
-        }
-        await pause(milliseconds: 50)
-        reader.cancel()
-        #expect(try await reader.value == 2)
-    }
-
     @Test("a follower hands over what is there, then each new event once, in order, in bounded batches; stop ends it with no error")
     func follower() async throws {
         let log = try TestLog()
@@ -84,5 +40,25 @@ struct TailTests {
             #expect(seen.seqs == Array(2...1802))
             #expect(seen.largestBatch == 1024)
         }
+    }
+
+    @Test("an event committed but not flushed reaches no reader; a reader flushes the stall a dead writer leaves")
+    func durableOnly() async throws {
+        let log = try TestLog(durable: true, tailSafetyPollMilliseconds: 50)
+        defer { log.close() }
+        try await log.seed(users: ["alice"], room: "kkbox")
+        let head = try log.store.head()
+        // A commit whose flush never ran, as a writer killed between the two leaves it.
+        let results = AppendTransaction(store: log.store).run([(.post(user: "alice", room: "kkbox", body: "unflushed", clientId: nil), nil)],
+                                                               now: log.time.clock())
+        #expect(try results[0].get().event?.seq == head + 1)
+        #expect(try log.store.head() == head)
+        #expect(try log.store.event(at: head + 1) == nil)
+        #expect(try log.store.roomEvents("kkbox", after: 0, limit: 10)?.events.count == 1)
+        #expect(try log.store.events(from: 1, limit: 10).map(\.seq) == Array(1...head))
+        await pause(milliseconds: 80)
+        #expect(try log.store.events(from: 1, limit: 10).map(\.seq) == Array(1...head + 1))
+        #expect(try log.store.head() == head + 1)
+        #expect(try log.store.roomEvents("kkbox", after: 0, limit: 10)?.events.count == 2)
     }
 }

@@ -23,13 +23,15 @@ final class TestLog: @unchecked Sendable {
 
     /// A log whose writer keeps at most `clientIdsRecentMax` recent client ids apart and merges 5 at a time, so the
     /// tests go through merges (the default is tens of thousands).
-    init(durable: Bool = false, mapSizeBytes: Int? = nil, clientIdsRecentMax: Int = 8, limits: Limits = Limits(), label: String = #function) throws {
+    init(durable: Bool = false, mapSizeBytes: Int? = nil, clientIdsRecentMax: Int = 8, limits: Limits = Limits(),
+         tailSafetyPollMilliseconds: Int = 250, label: String = #function) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-test-\(UUID().uuidString)").path
         var configuration = StoreConfiguration(directory: directory)
         configuration.clientIdsRecentMax = clientIdsRecentMax
         configuration.clientIdsMergeMax = 5
         configuration.environment.durable = durable
         configuration.limits = limits
+        configuration.tailSafetyPollMilliseconds = tailSafetyPollMilliseconds
         if let mapSizeBytes { configuration.environment.mapSizeBytes = mapSizeBytes }
         store = try Store(configuration: configuration)
         writer = LogWriter(store: store, clock: time.clock)

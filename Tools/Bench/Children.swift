@@ -52,9 +52,12 @@ struct TailChild: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Store(configuration: StoreConfiguration(directory: data))
+        let (batches, handOver) = AsyncThrowingStream<[Event], any Error>.makeStream()
+        let follower = try LogFollower(store: store, from: 1, onBatch: { handOver.yield($0) }, onEnd: { handOver.finish(throwing: $0) })
+        defer { follower.stop() }
         Output.line("ready")
         var seen = 0
-        for try await batch in try store.tail(from: 1) {
+        for try await batch in batches {
             for event in batch {
                 if case .messagePosted(let user, _, _, let id) = event.payload {
                     Output.line("\(event.seq) \(user) \(id ?? "-")")

@@ -10,16 +10,15 @@ struct WakeupBenchmark: AsyncParsableCommand {
 
     @Option(help: "Events the child appends.") var count = 2000
     @Option(help: "Microseconds between the child's appends.") var intervalMicroseconds = 1000
-    @Option(help: "How the tailer waits: async (the EventTail sequence), follower (LogFollower's thread, as the gateway's broadcast), blocking (as `roomlog tail --follow`).")
-    var mode: TailMode = .async
+    @Option(help: "How the tailer waits: follower (LogFollower's thread, as the gateway's broadcast), blocking (as `roomlog tail --follow`).")
+    var mode: TailMode = .follower
 
-    enum TailMode: String, ExpressibleByArgument { case async, follower, blocking }
+    enum TailMode: String, ExpressibleByArgument { case follower, blocking }
 
     func run() async throws {
         let directory = try temporaryDirectory("wakeup")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(configuration: StoreConfiguration(directory: directory))
-        let tail = try store.tail(from: 1)
         let commitsFile = directory + "/commits.txt"
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executablePath())
@@ -27,7 +26,6 @@ struct WakeupBenchmark: AsyncParsableCommand {
         try child.run()
         let seen: [UInt64: UInt64]
         switch mode {
-        case .async: seen = try await follow(tail)
         case .follower: seen = try await followOnThread(store)
         case .blocking: seen = try followBlocking(store)
         }
@@ -44,20 +42,8 @@ struct WakeupBenchmark: AsyncParsableCommand {
     }
 }
 
-/// Records when each event arrives, until the event whose body is "end".
-func follow(_ tail: EventTail) async throws -> [UInt64: UInt64] {
-    var seen: [UInt64: UInt64] = [:]
-    for try await batch in tail {
-        let now = Output.monotonicNanoseconds()
-        for event in batch {
-            seen[event.seq] = now
-            if case .messagePosted(_, _, "end", _) = event.payload { return seen }
-        }
-    }
-    return seen
-}
-
-/// The same with a `LogFollower`, which hands batches over on its own thread.
+/// Records when each event arrives, until the event whose body is "end", with a `LogFollower`, which hands
+/// batches over on its own thread.
 func followOnThread(_ store: Store) async throws -> [UInt64: UInt64] {
     final class Seen: @unchecked Sendable {
         var times: [UInt64: UInt64] = [:]

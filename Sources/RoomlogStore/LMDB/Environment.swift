@@ -43,7 +43,7 @@ public final class Environment: @unchecked Sendable {
             try LMDBError.check(mdb_env_set_mapsize(env, options.mapSizeBytes))
             var flags = UInt32(MDB_NOTLS)
             flags |= options.durable ? UInt32(MDB_NOMETASYNC) : UInt32(MDB_NOSYNC)
-            try LMDBError.check(mdb_env_open(env, directory, flags, 0o644))
+            try LMDBError.check(mdb_env_open(env, directory, flags, 0o600))
             var dead: Int32 = 0
             try LMDBError.check(mdb_reader_check(env, &dead))
         } catch {

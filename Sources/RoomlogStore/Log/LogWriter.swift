@@ -3,9 +3,9 @@ import RoomlogCore
 
 /// The process's single log writer: one thread that takes every command waiting when it opens a write transaction
 /// (group commit), decides and appends each one against the projections inside that transaction, and commits once.
-/// A second thread, the completion stage, makes each commit durable (`Environment.sync`), wakes the tailers of
-/// every process, and only then completes each caller with its own outcome; meanwhile the writer already runs the
-/// next batch.
+/// A second thread, the completion stage, makes each commit durable (`Environment.sync`), raises the durable mark
+/// (readers show nothing past it), wakes the tailers of every process, and only then completes each caller with
+/// its own outcome; meanwhile the writer already runs the next batch.
 public final class LogWriter: @unchecked Sendable {
     /// The wall clock that stamps `at`, for display only. Tests pass their own.
     public typealias Clock = @Sendable () -> Timestamp
@@ -206,6 +206,7 @@ public final class LogWriter: @unchecked Sendable {
             condition.broadcast()
         }
         if syncError == nil {
+            store.durableMark.raise(to: ready.map(\.report.head).max() ?? 0)
             for item in ready where item.report.events > 0 { observer?(item.report) }
         }
         if ready.contains(where: { $0.report.events > 0 }) { store.wakeFile.touch() }
