@@ -2,7 +2,8 @@ import RoomlogCore
 
 extension Event {
     /// The readable line `roomlog replay` prints: `[roomSeq] time user: body`, joins and leaves marked with `*`.
-    /// A body's further lines are indented under it.
+    /// A body's further lines are indented under it; control characters of bodies and topics are escaped
+    /// (`ReadableText`), so no body can move the cursor, clear the screen or forge a line.
     public var replayLine: [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(64)
@@ -14,7 +15,11 @@ extension Event {
         switch payload {
         case .roomCreated(let user, _, let topic):
             line.append(contentsOf: "* \(user) created the room".utf8)
-            if !topic.isEmpty { line.append(contentsOf: " (topic: \(topic))".utf8) }
+            if !topic.isEmpty {
+                line.append(contentsOf: " (topic: ".utf8)
+                ReadableText.append(topic, to: &line)
+                line.append(UInt8(ascii: ")"))
+            }
         case .roomJoined(let user, _):
             line.append(contentsOf: "* \(user) joined".utf8)
         case .roomLeft(let user, _):
@@ -22,14 +27,7 @@ extension Event {
         case .messagePosted(let user, _, let body, _):
             line.append(contentsOf: user.utf8)
             line.append(contentsOf: ": ".utf8)
-            if body.utf8.contains(0x0A) {
-                for byte in body.utf8 {
-                    line.append(byte)
-                    if byte == 0x0A { line.append(contentsOf: "    ".utf8) }
-                }
-            } else {
-                line.append(contentsOf: body.utf8)
-            }
+            ReadableText.append(body, to: &line, newlineIndent: "    ")
         case .userRegistered, .sessionOpened, .sessionClosed:
             line.append(contentsOf: "\(type.rawValue) \(user)".utf8)
         }

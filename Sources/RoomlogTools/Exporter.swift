@@ -17,7 +17,8 @@ public struct TransferReport: Sendable, Equatable {
 /// Line 1 is a header (`{"roomlog":"export","format":1,"epoch":...,"head":...}`), then one backup record per
 /// event (the public record plus `passwordHash`, `tokenDigest` and `expiresAt`: never a token or a password), then
 /// a trailer (`{"roomlog":"end","events":N}`) so that a file cut at a line boundary is still known to be cut.
-/// The file is written as `FILE.partial` with mode 0600 and renamed to `FILE` once complete.
+/// The file is written as `FILE.partial` with mode 0600, flushed to disk, and linked to `FILE` once complete (a
+/// link, unlike a rename, never replaces a file that appeared meanwhile), and the directory is flushed too.
 public enum Exporter {
     /// The format written in the header.
     public static let format: UInt64 = 1
@@ -60,7 +61,9 @@ public enum Exporter {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
-        guard rename(partial, path) == 0 else { throw ToolError("cannot rename \(partial) to \(path): \(String(cString: strerror(errno)))") }
+        defer { unlink(partial) }
+        guard link(partial, path) == 0 else { throw ToolError("cannot move \(partial) to \(path): \(String(cString: strerror(errno)))") }
+        try GzipWriter.syncDirectory(of: path)
         return TransferReport(events: count, epoch: store.epoch, seconds: Date().timeIntervalSince(started))
     }
 }

@@ -77,6 +77,18 @@ struct GroupCommitTests {
         #expect(try log.store.verify().isSound)
     }
 
+    @Test("the writer's cache keeps no entry for a room or user that does not exist, whatever names clients send")
+    func noNegativeCacheEntries() async throws {
+        let log = try TestLog()
+        defer { log.close() }
+        try await log.seed(users: ["alice"], room: "kkbox")
+        let transaction = AppendTransaction(store: log.store)
+        let commands = (0..<500).map { Command.join(user: "alice", room: "nowhere-\($0)") } + [.post(user: "ghost", room: "kkbox", body: "x", clientId: nil)]
+        let results = transaction.run(commands.map { ($0, nil) }, now: log.time.clock())
+        #expect(results.allSatisfy { if case .failure = $0 { true } else { false } })
+        #expect(transaction.cache.rooms.isEmpty && transaction.cache.users.keys.sorted() == ["alice"])
+    }
+
     @Test("after stop, appends are refused with writerStopped and nothing queued is lost")
     func stop() async throws {
         let log = try TestLog()

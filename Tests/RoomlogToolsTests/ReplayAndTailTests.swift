@@ -23,6 +23,30 @@ struct ReplayAndTailTests {
         #expect(page.lines == stored.events[3..<5].map(\.jsonRecordString))
     }
 
+    @Test("readable replay shows control characters of bodies and topics escaped, never raw; --json keeps them exactly")
+    func replayEscapesControls() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let body = "clear\u{1B}[2J\rroot: forged line\u{7}\u{202E}txt.exe\nsecond line"
+        do {
+            let store = try Store(configuration: StoreConfiguration(directory: directory))
+            let writer = LogWriter(store: store)
+            defer { writer.stop() }
+            _ = try await writer.append(.register(user: "mallory", passwordHash: "h"))
+            _ = try await writer.append(.createRoom(user: "mallory", room: "kkbox", topic: "topic\u{1B}]0;title\u{7}"))
+            _ = try await writer.append(.post(user: "mallory", room: "kkbox", body: body, clientId: nil))
+        }
+        let readable = try await roomlog("replay", "kkbox", "--data", directory)
+        let text = readable.lines.joined(separator: "\n")
+        #expect(readable.status == 0)
+        for raw in ["\u{1B}", "\r", "\u{7}", "\u{202E}"] { #expect(!text.contains(raw)) }
+        #expect(readable.lines[0].hasSuffix(#"created the room (topic: topic\u{1B}]0;title\u{7})"#))
+        #expect(readable.lines[1].hasSuffix(#"mallory: clear\u{1B}[2J\rroot: forged line\u{7}\u{202E}txt.exe"#))
+        #expect(readable.lines[2] == "    second line")
+        let json = try await roomlog("replay", "kkbox", "--data", directory, "--json")
+        #expect(json.lines.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?["body"] as? String == body)
+    }
+
     @Test("replay of an unknown room, or of a missing data directory, fails with a message and exit 1")
     func replayUnknownRoom() async throws {
         let directory = try await importedSample()

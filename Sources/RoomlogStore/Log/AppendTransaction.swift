@@ -12,7 +12,7 @@ final class AppendTransaction {
     let decider: Decider
     /// The recent client ids and the cache of other projections, kept between transactions.
     private let recentClientIds = RecentClientIds()
-    private let cache: WriterCache
+    let cache: WriterCache
 
     init(store: Store) {
         self.store = store

@@ -37,7 +37,7 @@ struct TransactionProjections: ProjectionState {
 
     mutating func flush() throws {
         for name in changes.dirtyRooms.sorted() {
-            guard let room = cache.rooms[name] ?? nil else { continue }
+            guard let room = cache.rooms[name] else { continue }
             try txn.put(databases.rooms, Array(name.utf8), RecordCoding.encode(room))
         }
         changes.dirtyRooms = []
@@ -49,7 +49,7 @@ struct TransactionProjections: ProjectionState {
     func user(named name: String) throws -> User? {
         if let cached = cache.users[name] { return cached }
         let user = try Self.user(named: name, txn, databases)
-        cache.users[name] = user
+        if let user { cache.users[name] = user }
         return user
     }
 
@@ -60,7 +60,7 @@ struct TransactionProjections: ProjectionState {
     func room(named name: String) throws -> Room? {
         if let cached = cache.rooms[name] { return cached }
         let room = try Self.room(named: name, txn, databases)
-        cache.rooms[name] = room
+        if let room { cache.rooms[name] = room }
         return room
     }
 

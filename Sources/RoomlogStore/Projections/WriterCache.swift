@@ -12,11 +12,12 @@ final class WriterCache {
         let user: String
     }
 
-    /// Users by name, nil for a name that is not registered.
-    var users: [String: User?] = [:]
-    /// Rooms by name, nil for a name that is not taken.
-    var rooms: [String: Room?] = [:]
-    /// Whether each user is a member of each room.
+    /// Users by name. Only users that exist: a name nobody registered is looked up again each time, so clients
+    /// cannot fill the cache with names of their choosing.
+    var users: [String: User] = [:]
+    /// Rooms by name, only rooms that exist (likewise).
+    var rooms: [String: Room] = [:]
+    /// Whether each user is a member of each room (asked only of rooms that exist).
     var memberships: [Membership: Bool] = [:]
     /// The head after this writer's last commit, or nil while a transaction may have changed the cache and not
     /// committed.

@@ -9,7 +9,7 @@ final class WakeFile: Sendable {
     /// Opens (creating) the file at `path`; throws `StoreError.system`.
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StoreError.system(operation: "open \(path)", errno: errno) }
     }
 
