@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Hummingbird
-import RoomlogGateway
+@testable import RoomlogGateway
 
 @Suite("HTTP: accounts")
 struct AccountRouteTests {

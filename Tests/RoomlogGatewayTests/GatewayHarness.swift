@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import RoomlogAuth
 import RoomlogCore
-import RoomlogGateway
+@testable import RoomlogGateway
 import RoomlogStore
 
 /// One HTTP answer, with its JSON body parsed.

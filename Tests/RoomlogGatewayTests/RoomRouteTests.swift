@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Hummingbird
-import RoomlogGateway
+@testable import RoomlogGateway
 
 @Suite("HTTP: rooms and messages")
 struct RoomRouteTests {

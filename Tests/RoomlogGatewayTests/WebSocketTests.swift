@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Hummingbird
-import RoomlogGateway
+@testable import RoomlogGateway
 import RoomlogTestSupport
 
 @Suite("WebSocket messaging")

@@ -37,13 +37,13 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         self.encodedFrames = encodedFrames
         self.closeFuture = closeFuture
         let configuration = services.configuration
-        state = ConnectionStateMachine(now: Self.now(), pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
+        state = ConnectionStateMachine(now: Int64(hub.loop.now.uptimeNanoseconds / 1_000_000), pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
         assembler = MessageAssembler(bytesMax: configuration.frameBytesMax, deflate: deflate)
         feeds = RoomFeeds(waitingMax: configuration.waitingFramesMax)
     }
 
-    /// Monotonic milliseconds, for liveness.
-    static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
+    /// The loop's monotonic time in milliseconds, for liveness (an embedded loop's is the time tests advance).
+    var now: Int64 { Int64(hub.loop.now.uptimeNanoseconds / 1_000_000) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -80,7 +80,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Control frames are answered in every state; data frames are dispatched only while open and the session lives.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        let open = state.received(now: Self.now())
+        let open = state.received(now: now)
         switch frame.opcode {
         case .connectionClose:
             switch state.peerClosed(payload: frame.unmaskedData) {
@@ -120,7 +120,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func pingTimerFired() {
-        switch state.pingTimerFired(now: Self.now()) {
+        switch state.pingTimerFired(now: now) {
         case .sendPing: write(EncodedFrame.control(.ping))
         case .close(let code):
             // The peer sends nothing, so it would not answer the handshake either: say why, and drop it.
