@@ -18,12 +18,26 @@ struct Answer {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
 }
 
+/// A wall clock that tests move by hand, starting at the real time.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = LogWriter.systemClock()
+
+    var clock: LogWriter.Clock { { [self] in lock.withLock { now } } }
+
+    func advance(milliseconds: Int64) {
+        lock.withLock { now = now.adding(milliseconds: milliseconds) }
+    }
+}
+
 /// A gateway over a fresh temporary log, driven in-process through Hummingbird's router test client.
 struct GatewayHarness {
     let directory: String
     let store: Store
     let writer: LogWriter
     let services: GatewayServices
+    /// The gateway's wall clock (session lifetimes, rate limits).
+    let time = ManualClock()
 
     init(_ adjust: (inout GatewayConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-gateway-\(UUID().uuidString)").path
@@ -36,7 +50,7 @@ struct GatewayHarness {
         adjust(&configuration)
         var auth = AuthConfiguration()
         auth.bcryptCost = 4
-        services = try GatewayServices(store: store, writer: writer, configuration: configuration, auth: auth)
+        services = try GatewayServices(store: store, writer: writer, configuration: configuration, auth: auth, clock: time.clock)
     }
 
     func close() {

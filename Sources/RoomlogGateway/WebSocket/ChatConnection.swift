@@ -87,17 +87,18 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
             case .reply(let code): writeClose(code).whenComplete { _ in context.close(promise: nil) }
             case .closeConnection: context.close(promise: nil)
             }
-        case .ping where open:
-            write(EncodedFrame.control(.pong, frame.unmaskedData))
-        case .text, .binary, .continuation where open:
+        case .ping:
+            if open { write(EncodedFrame.control(.pong, frame.unmaskedData)) }
+        case .pong:
+            return
+        case .text, .binary, .continuation:
+            guard open else { return }
             guard session.expiresAt > services.clock() else { return close(code: .sessionClosed) }
             switch assembler.append(opcode: frame.opcode, fin: frame.fin, rsv1: frame.rsv1, data: frame.unmaskedData, inflater: hub.inflater) {
             case .needMore: return
             case .message(let bytes): run(bytes)
             case .close(let code): close(code: code)
             }
-        case .ping, .pong, .text, .binary, .continuation:
-            return
         default:
             close(code: .protocolError)
         }
