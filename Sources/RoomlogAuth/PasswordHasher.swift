@@ -79,6 +79,9 @@ public final class PasswordHasher: Sendable {
         return !password.utf8.contains(0) && Bcrypt.verify(password, hash: stored)
     }
 
+    /// Hashes running or waiting now.
+    var admittedCount: Int { admitted.load(ordering: .relaxed) }
+
     private func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
         guard admitted.wrappingAdd(1, ordering: .relaxed).newValue <= admittedMax else {
             admitted.wrappingSubtract(1, ordering: .relaxed)

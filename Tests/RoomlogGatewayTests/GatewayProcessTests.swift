@@ -28,8 +28,16 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// One HTTP request to this gateway; the status and the JSON body.
-    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: [String: Any]) {
-        try await Endpoint(port: port).call(method, path, body, token: token)
+    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil,
+              headers: [String: String] = [:]) async throws -> (status: Int, json: [String: Any]) {
+        try await Endpoint(port: port).call(method, path, body, token: token, headers: headers)
+    }
+
+    /// The gateway's resident memory in kB, from /proc.
+    var residentKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(child.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
     func user(_ name: String) async throws -> String {
@@ -41,12 +49,15 @@ final class GatewayProcess: @unchecked Sendable {
 struct Endpoint {
     let port: Int
 
-    /// One HTTP request; the status and the JSON body.
-    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: [String: Any]) {
+    /// One HTTP request (a body is sent as JSON unless `headers` say otherwise); the status and the JSON body.
+    func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil,
+              headers: [String: String] = [:]) async throws -> (status: Int, json: [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
