@@ -71,7 +71,7 @@ struct GatewayHarness {
         func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = nil, headers extra: HTTPFields = [:]) async throws -> Answer {
             var headers = extra
             if let token { headers[.authorization] = "Bearer \(token)" }
-            if body != nil { headers[.contentType] = "application/json" }
+            if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
             return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
                 Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
             }

@@ -135,4 +135,66 @@ struct RoomRouteTests {
             #expect(page.text.contains("<title>Roomlog</title>") && page.text.contains("/api/v1/ws"))
         }
     }
+
+    @Test("a cookie-authenticated POST needs a JSON body (415) and, with an Origin, an allowed one (403); a bearer one does not")
+    func cookieRequests() async throws {
+        let gateway = try GatewayHarness { $0.allowedOrigins = ["https://chat.example"] }
+        defer { gateway.close() }
+        try await gateway.run { client in
+            let token = try await client.user("alice")
+            let cookie: HTTPFields = [.cookie: "roomlog_session=\(token)"]
+            func post(_ name: String, _ extra: HTTPFields, token: String? = nil) async throws -> Answer {
+                try await client.call(.post, "/api/v1/rooms", #"{"name":"\#(name)"}"#, token: token, headers: extra)
+            }
+            func with(_ fields: HTTPFields, _ more: HTTPFields) -> HTTPFields { fields + more }
+            let plain = try await post("a", with(cookie, [.contentType: "text/plain"]))
+            #expect(plain.status == .unsupportedMediaType && plain.errorCode == "unsupported_media_type")
+            let foreign = try await post("b", with(cookie, [.origin: "https://evil.example"]))
+            #expect(foreign.status == .forbidden && foreign.errorCode == "origin_refused")
+            #expect(try await post("c", with(cookie, [.origin: "https://chat.example"])).status == .created)
+            #expect(try await post("d", with(cookie, [.origin: "http://localhost"])).status == .created)  // the test client's Host
+            #expect(try await post("e", cookie).status == .created)
+            #expect(try await post("f", [.contentType: "text/plain", .origin: "https://evil.example"], token: token).status == .created)
+            let anonymous = try await post("g", [.contentType: "text/plain", .origin: "https://evil.example"])
+            #expect(anonymous.status == .unauthorized, "401 comes before any other check")
+        }
+    }
+
+    @Test("the room list comes in pages by name, with next naming where the following page starts")
+    func roomPages() async throws {
+        let gateway = try GatewayHarness { $0.roomListPageRoomsMax = 3; $0.roomsCreatedPerWindow = 100 }
+        defer { gateway.close() }
+        try await gateway.run { client in
+            let token = try await client.user("alice")
+            for name in ["e", "a", "d", "c", "b"] { try await client.call(.post, "/api/v1/rooms", #"{"name":"\#(name)"}"#, token: token) }
+            let first = try await client.call(.get, "/api/v1/rooms", token: token)
+            #expect((first.json["rooms"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["a", "b", "c"])
+            #expect(first.json["next"] as? String == "c")
+            let second = try await client.call(.get, "/api/v1/rooms?after=c", token: token)
+            #expect((second.json["rooms"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["d", "e"])
+            #expect(second.json["next"] == nil)
+            let small = try await client.call(.get, "/api/v1/rooms?after=a&limit=1", token: token)
+            #expect((small.json["rooms"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["b"] && small.json["next"] as? String == "b")
+            for bad in ["limit=0", "limit=4", "limit=x", "after="] {
+                #expect(try await client.call(.get, "/api/v1/rooms?\(bad)", token: token).status == .badRequest, "\(bad)")
+            }
+        }
+    }
+
+    @Test("a room name in a path that could not exist is invalid_name, before anything is looked up")
+    func pathNames() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.run { client in
+            let token = try await client.user("alice")
+            let long = String(repeating: "r", count: 600)
+            for path in ["/api/v1/rooms/\(long)", "/api/v1/rooms/Kkbox/members", "/api/v1/rooms/\(long)/events", "/api/v1/rooms/%00/join"] {
+                let method: HTTPRequest.Method = path.hasSuffix("join") ? .post : .get
+                let answer = try await client.call(method, path, token: token)
+                #expect(answer.status == .badRequest && answer.errorCode == "invalid_name", "\(path)")
+            }
+            let post = try await client.call(.post, "/api/v1/rooms/\(long)/messages", #"{"body":"x"}"#, token: token)
+            #expect(post.errorCode == "invalid_name")
+        }
+    }
 }
