@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "roomlog", targets: ["roomlog"]),
         .executable(name: "roomlog-bench", targets: ["RoomlogBench"]),
         .executable(name: "roomlog-load", targets: ["RoomlogLoad"]),
+        .executable(name: "fuzz-event-codec", targets: ["FuzzEventCodec"]),
+        .executable(name: "fuzz-request-json", targets: ["FuzzRequestJSON"]),
+        .executable(name: "fuzz-import-line", targets: ["FuzzImportLine"]),
+        .executable(name: "fuzz-message-assembler", targets: ["FuzzMessageAssembler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -89,6 +93,19 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Tools/Load"
+        ),
+        .target(name: "RoomlogFuzzSupport", path: "Tools/Fuzz/Support"),
+        .executableTarget(name: "FuzzEventCodec", dependencies: ["RoomlogCore", "RoomlogFuzzSupport"], path: "Tools/Fuzz/EventCodec"),
+        .executableTarget(name: "FuzzRequestJSON", dependencies: ["RoomlogCore", "RoomlogFuzzSupport"], path: "Tools/Fuzz/RequestJSON"),
+        .executableTarget(name: "FuzzImportLine", dependencies: ["RoomlogCore", "RoomlogFuzzSupport"], path: "Tools/Fuzz/ImportLine"),
+        .executableTarget(
+            name: "FuzzMessageAssembler",
+            dependencies: [
+                "RoomlogCore", "RoomlogGateway", "RoomlogFuzzSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tools/Fuzz/MessageAssembler"
         ),
         .testTarget(name: "RoomlogCoreTests", dependencies: ["RoomlogCore"], resources: [.copy("Fixtures")]),
         .testTarget(

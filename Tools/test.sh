@@ -7,3 +7,7 @@ swift build --build-tests
 # The tests take seconds; a run that hangs (it happened once, see Tests/Support/Pause.swift) fails after 20 minutes
 # instead of holding CI until its own limit.
 timeout --kill-after=30s 20m swift test --skip-build --disable-xctest "$@"
+# The fuzz targets' checks on every committed seed and regression input (a plain build replays files).
+for target in event-codec request-json import-line message-assembler; do
+    .build/debug/fuzz-$target Tools/Fuzz/Corpus/$target > /dev/null
+done
