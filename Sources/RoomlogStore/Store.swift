@@ -11,7 +11,7 @@ public final class Store: @unchecked Sendable {
     /// How the store was opened.
     public let configuration: StoreConfiguration
     /// The LMDB environment.
-    public let environment: Environment
+    let environment: Environment
     /// The log's epoch: fixed when the log was created, changed only by replacing the log.
     public let epoch: String
     let databases: StoreDatabases

@@ -5,7 +5,7 @@ public struct StoreConfiguration: Sendable {
     /// The data directory (created if missing).
     public var directory: String
     /// How the LMDB environment is opened (map size, durability).
-    public var environment = Environment.Options()
+    public var environment = EnvironmentOptions()
     /// The most commands one write transaction takes.
     public var writerBatchCommandsMax = 4096
     /// The most commands waiting for the writer; more are refused with `StoreError.writerQueueFull`.

@@ -8,10 +8,8 @@ public enum StatsReport {
     public static func lines(for store: Store) throws -> [String] {
         let head = try store.head()
         let counts = try store.counts()
-        let info = store.environment.info
-        let pageBytes = store.environment.pageSizeBytes
+        let usage = try store.usage()
         let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: store.configuration.directory + "/data.mdb"))?[.size] as? NSNumber)?.intValue ?? 0
-        let usedBytes = (info.me_last_pgno + 1) * pageBytes
         var lines = [
             "directory: \(store.configuration.directory)",
             "epoch: \(store.epoch)",
@@ -25,12 +23,11 @@ public enum StatsReport {
             "live sessions: \(counts.records["sessions"] ?? 0)",
             "client message ids: \((counts.records["client_ids"] ?? 0) + (counts.records["client_ids_recent"] ?? 0)) (\(counts.records["client_ids_recent"] ?? 0) recent, not yet merged)",
             "file bytes: \(fileBytes)",
-            "map bytes: \(info.me_mapsize) (\(String(format: "%.1f", 100 * Double(usedBytes) / Double(info.me_mapsize)))% used)",
-            "last transaction: \(info.me_last_txnid)",
-            "reader slots in use: \(info.me_numreaders) of \(info.me_maxreaders)",
+            "map bytes: \(usage.mapBytes) (\(String(format: "%.1f", 100 * Double(usage.usedBytes) / Double(usage.mapBytes)))% used)",
+            "last transaction: \(usage.lastTransaction)",
+            "reader slots in use: \(usage.readerSlotsInUse) of \(usage.readerSlotsMax)",
         ]
-        let readers = try store.environment.readers()
-        lines += readers.filter { !$0.hasPrefix("pid") }.map { "reader (pid thread txnid): \($0)" }
+        lines += usage.readers.map { "reader (pid thread txnid): \($0)" }
         return lines
     }
 }

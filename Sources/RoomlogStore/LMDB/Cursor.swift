@@ -1,14 +1,14 @@
 import CLMDB
 
 /// A position in a database, valid inside `Transaction.withCursor`.
-public struct Cursor {
+struct Cursor {
     /// A key and its value, pointing into the map.
-    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
 
     let pointer: OpaquePointer
 
     /// The first entry whose key is at least `key`; throws `LMDBError`.
-    public mutating func seek(atLeast key: [UInt8]) throws -> Entry? {
+    mutating func seek(atLeast key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { keyBytes in
             var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
             var value = MDB_val()
@@ -17,26 +17,26 @@ public struct Cursor {
     }
 
     /// The first entry; throws `LMDBError`.
-    public mutating func first() throws -> Entry? { try move(MDB_FIRST) }
+    mutating func first() throws -> Entry? { try move(MDB_FIRST) }
     /// The last entry; throws `LMDBError`.
-    public mutating func last() throws -> Entry? { try move(MDB_LAST) }
+    mutating func last() throws -> Entry? { try move(MDB_LAST) }
     /// The entry after the current one; throws `LMDBError`.
-    public mutating func next() throws -> Entry? { try move(MDB_NEXT) }
+    mutating func next() throws -> Entry? { try move(MDB_NEXT) }
     /// The entry before the current one; throws `LMDBError`.
-    public mutating func previous() throws -> Entry? { try move(MDB_PREV) }
+    mutating func previous() throws -> Entry? { try move(MDB_PREV) }
 
     /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
-    public mutating func append(_ key: [UInt8], _ value: [UInt8]) throws {
+    mutating func append(_ key: [UInt8], _ value: [UInt8]) throws {
         try key.withUnsafeBytes { try append($0, value) }
     }
 
     /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
-    public mutating func append(_ key: UnsafeRawBufferPointer, _ value: [UInt8]) throws {
+    mutating func append(_ key: UnsafeRawBufferPointer, _ value: [UInt8]) throws {
         try value.withUnsafeBytes { try append(key, $0) }
     }
 
     /// Stores `value` under `key`, which must sort after every key in the database; throws `LMDBError`.
-    public mutating func append(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+    mutating func append(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try LMDBError.check(mdb_cursor_put(pointer, &keyValue, &dataValue, UInt32(MDB_APPEND)))

@@ -6,32 +6,16 @@ import Glibc
 ///
 /// `read` and `write` take synchronous closures, so no transaction can live across an `await`; a write transaction
 /// begins and commits on the calling thread. Open one environment per directory per process.
-public final class Environment: @unchecked Sendable {
+final class Environment: @unchecked Sendable {
     /// How an environment is opened.
-    public struct Options: Sendable {
-        /// The map size to start with, in bytes; it doubles (by at most `mapGrowthBytesMax`) whenever it fills.
-        public var mapSizeBytes = 1 << 30
-        /// The largest single growth step of the map, in bytes.
-        public var mapGrowthBytesMax = 8 << 30
-        /// How many named databases may exist.
-        public var databasesMax: UInt32 = 16
-        /// How many read transactions may be open at once across every process.
-        public var readersMax: UInt32 = 512
-        /// Whether commits are durable. `true` opens LMDB with `MDB_NOMETASYNC` (a commit flushes its data pages;
-        /// `write` flushes the meta page right after, or leaves that to the caller's `sync()`), which keeps the
-        /// database intact on power loss. `false` is `MDB_NOSYNC`: faster, but a power loss may lose commits.
-        public var durable = true
-
-        /// The defaults: 1 GiB to start, durable.
-        public init() {}
-    }
+    typealias Options = EnvironmentOptions
 
     let pointer: OpaquePointer
     let resizeLock = ReadWriteLock()
     let options: Options
 
     /// Opens (creating if needed) the environment in `directory`; throws `LMDBError`.
-    public init(directory: String, options: Options) throws {
+    init(directory: String, options: Options) throws {
         var env: OpaquePointer?
         try LMDBError.check(mdb_env_create(&env))
         guard let env else { throw LMDBError.invalid }
@@ -57,14 +41,14 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// The current map size in bytes.
-    public var mapSizeBytes: Int {
+    var mapSizeBytes: Int {
         var info = MDB_envinfo()
         mdb_env_info(pointer, &info)
         return info.me_mapsize
     }
 
     /// Facts about the environment: map size, last page, last transaction, readers.
-    public var info: MDB_envinfo {
+    var info: MDB_envinfo {
         var info = MDB_envinfo()
         mdb_env_info(pointer, &info)
         return info
@@ -72,7 +56,7 @@ public final class Environment: @unchecked Sendable {
 
     /// The read transactions open now in every process, one line each (pid, thread, transaction id), as LMDB
     /// reports them; throws `LMDBError`.
-    public func readers() throws -> [String] {
+    func readers() throws -> [String] {
         final class Lines { var lines: [String] = [] }
         let lines = Lines()
         let context = Unmanaged.passUnretained(lines).toOpaque()
@@ -86,14 +70,14 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// The page size in bytes.
-    public var pageSizeBytes: Int {
+    var pageSizeBytes: Int {
         var stat = MDB_stat()
         mdb_env_stat(pointer, &stat)
         return Int(stat.ms_psize)
     }
 
     /// Runs `body` in a read-only transaction; throws what `body` throws or an `LMDBError`.
-    public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+    func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         while true {
             let outcome: R? = try resizeLock.withShared {
                 var txn: OpaquePointer?
@@ -109,7 +93,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Flushes every commit so far to disk (a no-op for a non-durable environment); throws `LMDBError`.
-    public func sync() throws {
+    func sync() throws {
         if options.durable { try LMDBError.check(mdb_env_sync(pointer, 1)) }
     }
 
@@ -117,7 +101,7 @@ public final class Environment: @unchecked Sendable {
     /// the caller must `sync()` before it reports the commit as durable). When the map fills, the transaction is
     /// aborted, the map grows and `body` runs again from the start, so `body` must compute everything it returns.
     /// Throws what `body` throws (the transaction is then aborted) or an `LMDBError`.
-    public func write<R>(deferringSync: Bool = false, _ body: (Transaction) throws -> R) throws -> R {
+    func write<R>(deferringSync: Bool = false, _ body: (Transaction) throws -> R) throws -> R {
         let result = try writeUnsynced(body)
         if !deferringSync { try sync() }
         return result
