@@ -1,5 +1,5 @@
-import RoomlogCore
-import RoomlogStore
+public import RoomlogCore
+public import RoomlogStore
 
 /// What a successful login returns.
 public struct Login: Sendable, Equatable {

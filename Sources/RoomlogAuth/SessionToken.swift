@@ -1,5 +1,5 @@
 import Crypto
-import RoomlogCore
+public import RoomlogCore
 
 /// A session token: 32 random bytes, given to the client once in base64url; only its SHA-256 digest is stored.
 public struct SessionToken: Sendable, Hashable {

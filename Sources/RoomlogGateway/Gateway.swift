@@ -1,12 +1,14 @@
 import HTTPTypes
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 import HummingbirdCore
-import NIOCore
+public import NIOCore
 import NIOPosix
 import RoomlogCore
 import RoomlogStore
 import ServiceLifecycle
+import RoomlogAuth
+import UnixSignals
 
 /// The gateway: the HTTP API over one log, and the services that run beside it.
 public enum Gateway {

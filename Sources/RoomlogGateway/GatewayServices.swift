@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Synchronization
-import RoomlogAuth
+public import RoomlogAuth
 import RoomlogCore
-import RoomlogStore
+public import RoomlogStore
+import Prometheus
 
 /// What every route and connection of one gateway shares: the log, its writer, accounts, limits and limiters.
 public final class GatewayServices: Sendable {

@@ -1,4 +1,4 @@
-import RoomlogCore
+public import RoomlogCore
 
 /// Counts of what a store holds, for operators.
 public struct StoreCounts: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import RoomlogCore
+public import RoomlogCore
 
 /// A page of a room's history.
 public struct RoomPage: Equatable, Sendable {

@@ -1,4 +1,4 @@
-import RoomlogCore
+public import RoomlogCore
 
 /// How a store is opened and how its writer and tailers behave, with safe defaults.
 public struct StoreConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import RoomlogCore
+public import RoomlogCore
 
 extension Event {
     /// The readable line `roomlog replay` prints: `[roomSeq] time user: body`, joins and leaves marked with `*`.

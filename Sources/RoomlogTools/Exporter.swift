@@ -1,6 +1,6 @@
 import Foundation
 import RoomlogCore
-import RoomlogStore
+public import RoomlogStore
 
 /// What an export or import did.
 public struct TransferReport: Sendable, Equatable {

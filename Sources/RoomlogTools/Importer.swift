@@ -1,6 +1,6 @@
 import Foundation
 import RoomlogCore
-import RoomlogStore
+public import RoomlogStore
 
 /// `roomlog import`: an export file back into an empty data directory, with the same epoch, events, users,
 /// password hashes and sessions. The log is built in a sibling directory and renamed into place only once every

@@ -1,6 +1,6 @@
 import Foundation
 import RoomlogCore
-import RoomlogStore
+public import RoomlogStore
 
 /// `roomlog stats`: what a log holds and how it is used, as `name: value` lines.
 public enum StatsReport {

@@ -6,6 +6,7 @@ import RoomlogCore
 import RoomlogGateway
 import RoomlogStore
 import Synchronization
+import NIOCore
 
 /// Environment variables that were set to a value their option cannot read (`Serve.validate()` refuses them).
 let unreadableEnvironment = Mutex<[String]>([])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Hummingbird
 @testable import RoomlogGateway
+import RoomlogStore
 
 @Suite("HTTP: accounts")
 struct AccountRouteTests {

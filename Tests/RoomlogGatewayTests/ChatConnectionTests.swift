@@ -7,6 +7,7 @@ import RoomlogCore
 import RoomlogTestSupport
 import Testing
 @testable import RoomlogGateway
+import RoomlogStore
 
 /// A `ChatConnection` in a testing channel, without a socket: frames in, frames out, time advanced by hand.
 final class ChatChannel: @unchecked Sendable {
@@ -23,8 +24,8 @@ final class ChatChannel: @unchecked Sendable {
         _ = try await gateway.writer.append(.createRoom(user: "alice", room: "kkbox", topic: ""))
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
         let (channel, services) = (channel, gateway.services)
-        try await channel.pipeline.addHandler(WebSocketFrameEncoder()).get()
         try await channel.testingEventLoop.executeInContext {
+            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
             try RoomlogChildChannel.addChatHandlers(channel, session: login.session, deflate: false, services: services)
         }
     }

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Hummingbird
 @testable import RoomlogGateway
+import RoomlogCore
+import RoomlogStore
 
 @Suite("HTTP: rooms and messages")
 struct RoomRouteTests {

@@ -3,6 +3,8 @@ import Testing
 import Hummingbird
 @testable import RoomlogGateway
 import RoomlogTestSupport
+import RoomlogCore
+import RoomlogStore
 
 @Suite("WebSocket messaging")
 struct WebSocketTests {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Glibc
 
 /// A built helper executable run as a child process, with its standard output collected line by line.

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Histogram
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A load generator for a running gateway: it checks every delivery for loss, repeats and order, and prints
 /// deliveries/s, latency percentiles, and the server's peak RSS.

@@ -1,5 +1,5 @@
-import Hummingbird
-import RoomlogCore
+public import Hummingbird
+public import RoomlogCore
 
 /// An error answer of the HTTP API: the status of its code (unless overridden) and
 /// `{"error":{"code","message"}}`. Routes throw it; it renders itself.

@@ -1,5 +1,5 @@
-import HTTPTypes
-import RoomlogCore
+public import HTTPTypes
+public import RoomlogCore
 
 extension ErrorCode {
     /// The HTTP status that answers this code.

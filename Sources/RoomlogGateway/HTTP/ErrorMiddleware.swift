@@ -3,6 +3,7 @@ import Logging
 import RoomlogAuth
 import RoomlogCore
 import RoomlogStore
+import Prometheus
 
 /// Turns every error a route throws into the protocol's JSON error answer; nothing reaches the client as a 500
 /// with an unexplained body, and unexpected errors are logged.

@@ -1,7 +1,7 @@
-import Hummingbird
+public import Hummingbird
 import NIOCore
-import RoomlogAuth
-import RoomlogCore
+public import RoomlogAuth
+public import RoomlogCore
 
 /// The request context of the gateway's routes: Hummingbird's core context, the TCP peer's address, and the
 /// session that `SessionMiddleware` found for the request, if any.

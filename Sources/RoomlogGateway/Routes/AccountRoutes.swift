@@ -1,6 +1,7 @@
 import Hummingbird
 import RoomlogAuth
 import RoomlogCore
+import RoomlogStore
 
 /// Register, login, logout and me.
 struct AccountRoutes {

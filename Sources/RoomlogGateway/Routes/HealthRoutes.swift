@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RoomlogCore
+import RoomlogStore
 
 /// Liveness, readiness and metrics.
 struct HealthRoutes {

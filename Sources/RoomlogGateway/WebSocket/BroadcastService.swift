@@ -4,6 +4,8 @@ import NIOWebSocket
 import RoomlogCore
 import RoomlogStore
 import ServiceLifecycle
+import Prometheus
+import Synchronization
 
 /// This gateway's one follower of the log (a dedicated thread, one wake-up from a commit in any process): it
 /// renders each room event's frame once and hands the batch to every event loop's hub; it closes the sockets of

@@ -1,5 +1,6 @@
 import NIOCore
 import RoomlogCore
+import RoomlogStore
 
 /// The rooms this connection follows: each catches up from the log, then goes live in the hub.
 extension ChatConnection {

@@ -1,5 +1,8 @@
 import NIOCore
 import RoomlogCore
+import NIOWebSocket
+import Prometheus
+import RoomlogStore
 
 /// Writing to the client. Everything the server sends (events, replies, errors, pings and pongs) goes through one
 /// outbox, the channel's write buffer of `outboxBytesMax`: a client that does not read is closed with 1013 once it

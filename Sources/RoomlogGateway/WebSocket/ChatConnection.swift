@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
 import RoomlogCore
+import Synchronization
 
 /// One client's WebSocket as a plain NIO handler on its event loop (no task per connection). It feeds what it
 /// reads to its state machines and performs what they return: `ConnectionStateMachine` (open, closing, closed,
@@ -84,7 +85,9 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         switch frame.opcode {
         case .connectionClose:
             switch state.peerClosed(payload: frame.unmaskedData) {
-            case .reply(let code): writeClose(code).whenComplete { _ in context.close(promise: nil) }
+            case .reply(let code):
+                let channel = context.channel
+                writeClose(code).whenComplete { _ in channel.close(promise: nil) }
             case .closeConnection: context.close(promise: nil)
             }
         case .ping:

@@ -1,5 +1,7 @@
 import NIOCore
 import NIOWebSocket
+import Prometheus
+import RoomlogCore
 
 /// One event loop's table of WebSocket connections: by room for delivery, by session for logout. Touched only on
 /// its own loop; the broadcaster hands it work with `loop.execute`.

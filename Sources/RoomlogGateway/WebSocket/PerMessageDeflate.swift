@@ -1,5 +1,6 @@
 import CZlib
 import NIOCore
+import Foundation
 
 /// permessage-deflate (RFC 7692) with no context takeover in either direction, so that every message is
 /// compressed on its own: one compressed broadcast frame serves every subscriber that negotiated it.

@@ -7,6 +7,8 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import RoomlogCore
+import Prometheus
+import Synchronization
 
 /// The server's child channel: HTTP/1.1 for Hummingbird's routes, and an upgrade of `GET /api/v1/ws` that hands
 /// the connection to plain NIO handlers (`ChatConnection`), with no Swift task per WebSocket.

@@ -15,8 +15,8 @@ final class DurableMark: @unchecked Sendable {
     init(path: String) throws {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StoreError.system(operation: "open \(path)", errno: errno) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size >= Self.bytes || ftruncate(descriptor, off_t(Self.bytes)) == 0 else {
+        let size = lseek(descriptor, 0, SEEK_END)
+        guard size >= 0, size >= Self.bytes || ftruncate(descriptor, off_t(Self.bytes)) == 0 else {
             let error = errno
             close(descriptor)
             throw StoreError.system(operation: "size \(path)", errno: error)

@@ -1,5 +1,5 @@
 import Foundation
-import RoomlogCore
+public import RoomlogCore
 
 /// The process's single log writer: one thread that takes every command waiting when it opens a write transaction
 /// (group commit), decides and appends each one against the projections inside that transaction, and commits once.

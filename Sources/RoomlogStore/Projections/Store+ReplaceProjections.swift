@@ -1,4 +1,4 @@
-import RoomlogCore
+public import RoomlogCore
 
 extension Store {
     /// Replaces every projection with `projections` and the client ids `clientIds` (their `clientMessages` are not

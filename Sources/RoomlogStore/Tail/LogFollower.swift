@@ -1,5 +1,5 @@
 import Foundation
-import RoomlogCore
+public import RoomlogCore
 
 /// The log from a position on, handed batch by batch to a handler on a dedicated thread that blocks on its own
 /// inotify watch of the wake file: a commit in any process reaches the handler with a single thread wake-up, where
