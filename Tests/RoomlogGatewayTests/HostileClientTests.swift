@@ -10,10 +10,10 @@ struct HostileClientTests {
     /// Sends and joins without rate limits, for the tests that flood on purpose.
     static let unlimited = ["--sends-per-second", "100000", "--send-burst", "100000", "--memberships-per-second", "100000", "--membership-burst", "100000"]
 
-    func withGateway(_ arguments: [String] = [], _ body: (GatewayProcess, String) async throws -> Void) async throws {
+    func withGateway(_ arguments: [String] = [], environment: [String: String] = [:], _ body: (GatewayProcess, String) async throws -> Void) async throws {
         let data = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let gateway = try await GatewayProcess(data: data, arguments: arguments)
+        let gateway = try await GatewayProcess(data: data, arguments: arguments, environment: environment)
         try await body(gateway, data)
         _ = try await gateway.stop()
     }
@@ -161,7 +161,8 @@ struct HostileClientTests {
 
     @Test("a request head must arrive within its timeout; an idle connection is closed; past connections-max a connection is closed at once")
     func timeoutsAndCaps() async throws {
-        try await withGateway(["--request-head-timeout-seconds", "1", "--idle-timeout-seconds", "1", "--connections-max", "4"]) { gateway, _ in
+        let environment = ["ROOMLOG_IDLE_TIMEOUT_SECONDS": "1", "ROOMLOG_CONNECTIONS_MAX": "4"]
+        try await withGateway(["--request-head-timeout-seconds", "1"], environment: environment) { gateway, _ in
             let half = try PlainSocket(port: gateway.port)
             half.send("GET /healthz HTTP/1.1\r\n")
             let started = Date()
