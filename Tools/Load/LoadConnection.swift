@@ -166,32 +166,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 extension LoadConnection {
     /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs a handler for `plan`.
     static func connect(group: any EventLoopGroup, port: Int, token: String, plan: LoadPlan, tally: Tally, progress: LoadProgress) async throws -> (any Channel, LoadConnection) {
-        let upgraded: EventLoopFuture<(any Channel, LoadConnection)?> = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel, LoadConnection)?>(maxFrameSize: 1 << 20) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            let handler = LoadConnection(plan: plan, tally: tally, progress: progress)
-                            try channel.pipeline.syncOperations.addHandler(handler)
-                            return (channel, handler)
-                        }
-                    }
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
-                    headers.add(name: "Authorization", value: "Bearer \(token)")
-                    headers.add(name: "Content-Length", value: "0")
-                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/ws", headers: headers)
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<(any Channel, LoadConnection)?>(
-                        upgradeRequestHead: head, upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(nil) })
-                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                    pipeline.leftOverBytesStrategy = .forwardBytes  // the hello often arrives with the 101
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
-                }
-            }
-        guard let connection = try await upgraded.get() else { throw LoadError("the gateway refused the WebSocket upgrade") }
-        return connection
+        try await WebSocketDial.open(group: group, port: port, token: token) { LoadConnection(plan: plan, tally: tally, progress: progress) }
     }
 }
 

@@ -15,7 +15,7 @@ struct RoomlogLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog-load",
         abstract: "Load a running Roomlog gateway over WebSockets (run it with --bcrypt-cost 4 --login-attempts-per-minute 100000 and a high --sends-per-second).",
-        subcommands: [FanOut.self, ManyRooms.self, Idle.self])
+        subcommands: [FanOut.self, ManyRooms.self, Hostile.self, Idle.self])
 }
 
 struct LoadOptions: ParsableArguments {
@@ -30,33 +30,47 @@ struct LoadOptions: ParsableArguments {
 struct Gateway: Sendable {
     let port: Int
 
-    func call(_ method: String, _ path: String, _ body: String?, token: String? = nil) async throws -> [String: Any] {
+    /// One request; the status and the JSON body. `forwardedFor` is sent as `X-Forwarded-For` (for a gateway that
+    /// trusts 127.0.0.1 as a proxy, the client address the request counts against).
+    func request(_ method: String, _ path: String, _ body: String?, token: String? = nil, forwardedFor: String? = nil) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, _) = try await URLSession.shared.data(for: request)
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        if let forwardedFor { request.setValue(forwardedFor, forHTTPHeaderField: "X-Forwarded-For") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
     }
 
-    /// Registers and logs in `name`; returns its token.
-    func user(_ name: String) async throws -> String {
-        _ = try await call("POST", "/api/v1/register", #"{"name":"\#(name)","password":"load-password"}"#)
-        guard let token = try await call("POST", "/api/v1/login", #"{"name":"\#(name)","password":"load-password"}"#)["token"] as? String else {
-            throw ValidationError("login of \(name) failed (is the gateway running with --login-attempts-per-minute 100000?)")
+    func call(_ method: String, _ path: String, _ body: String?, token: String? = nil) async throws -> [String: Any] {
+        try await request(method, path, body, token: token).1
+    }
+
+    /// Registers and logs in `name` (from `address`, when the gateway trusts this host as a proxy); returns its token.
+    func user(_ name: String, address: String? = nil) async throws -> String {
+        _ = try await request("POST", "/api/v1/register", #"{"name":"\#(name)","password":"load-password"}"#, forwardedFor: address)
+        let login = try await request("POST", "/api/v1/login", #"{"name":"\#(name)","password":"load-password"}"#, forwardedFor: address)
+        guard let token = login.1["token"] as? String else {
+            throw ValidationError("login of \(name) failed: \(login) (run the gateway with --login-attempts-per-minute and --registrations-per-minute 100000, or --trusted-proxy 127.0.0.1)")
         }
         return token
     }
 
-    /// Tokens for `count` users, made `lanes` at a time.
-    func users(_ names: [String], lanes: Int = 16) async throws -> [String] {
+    /// Tokens for `count` users, made `lanes` at a time; with `spreadAddresses`, each from an address of its own
+    /// (10.x.y.z, numbered from `firstAddress`).
+    func users(_ names: [String], lanes: Int = 16, spreadAddresses: Bool = false, firstAddress: Int = 0) async throws -> [String] {
         var tokens = [String](repeating: "", count: names.count)
+        @Sendable func make(_ index: Int) async throws -> (Int, String) {
+            let number = firstAddress + index
+            return (index, try await user(names[index], address: spreadAddresses ? "10.\(number >> 16 & 255).\(number >> 8 & 255).\(number & 255)" : nil))
+        }
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             var next = 0
-            while next < min(lanes, names.count) { let i = next; group.addTask { (i, try await user(names[i])) }; next += 1 }
+            while next < min(lanes, names.count) { let i = next; group.addTask { try await make(i) }; next += 1 }
             while let (index, token) = try await group.next() {
                 tokens[index] = token
-                if next < names.count { let i = next; group.addTask { (i, try await user(names[i])) }; next += 1 }
+                if next < names.count { let i = next; group.addTask { try await make(i) }; next += 1 }
             }
         }
         return tokens
@@ -202,28 +216,131 @@ struct ManyRooms: AsyncParsableCommand {
     @Option(help: "Messages per second per member.") var rate = 1.0
 
     func run() async throws {
+        var run = try await ManyRooms.prepare(options: options, rooms: rooms, members: members, rate: rate, spreadAddresses: false)
+        run.startSending()
+        try await ManyRooms.finish(&run, options: options, rooms: rooms, members: members, rate: rate)
+    }
+
+    /// Users, rooms and ready connections for the load; with `spreadAddresses`, each user registers and logs in from
+    /// an address of its own (for a gateway with its default limits that trusts this host as a proxy).
+    static func prepare(options: LoadOptions, rooms: Int, members: Int, rate: Double, spreadAddresses: Bool) async throws -> LoadRun {
         let gateway = Gateway(port: options.port)
         let names = (0..<(rooms * members)).map { "\(options.prefix)-m\($0)" }
-        let tokens = try await gateway.users(names)
+        let tokens = try await gateway.users(names, spreadAddresses: spreadAddresses)
         for room in 0..<rooms {
             let name = "\(options.prefix)-r\(room)"
             _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(name)"}"#, token: tokens[room * members])
             for member in 1..<members { _ = try await gateway.call("POST", "/api/v1/rooms/\(name)/join", nil, token: tokens[room * members + member]) }
         }
         let perSender = Int(rate * options.seconds)
-        let expected = perSender * members
         var run = LoadRun(options: options)
         try await run.open(tokens.enumerated().map { index, token in
             let room = "\(options.prefix)-r\(index / members)"
-            return (token, LoadPlan(subscribe: (room, expected), send: (room, rate, perSender, "s\(index)")))
+            return (token, LoadPlan(subscribe: (room, perSender * members), send: (room, rate, perSender, "s\(index)")))
         })
         print("\(rooms * members) members ready; each sends \(perSender) messages at \(rate)/s")
-        run.startSending()
+        return run
+    }
+
+    /// Waits for every delivery (or 30 s past the sending), closes the run and prints its figures.
+    static func finish(_ run: inout LoadRun, options: LoadOptions, rooms: Int, members: Int, rate: Double) async throws {
+        let expected = Int(rate * options.seconds) * members
         try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= rooms * members }
         try await run.close()
         run.tally.report(seconds: options.seconds, serverPid: options.serverPid)
         run.reportSenders()
         if run.tally.deliveries != expected * rooms * members { print("expected \(expected * rooms * members) deliveries") }
+    }
+}
+
+/// The many-rooms load while attackers, at once, flood `join ""` frames, stream frames without reading, toggle
+/// join and leave, hold silent TCP connections, and flood logins with 60 KB names from one address. For a gateway
+/// with its default limits that trusts this host as a proxy (`--trusted-proxy 127.0.0.1`): every honest user comes
+/// from an address of its own.
+struct Hostile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hostile", abstract: "The many-rooms load while five kinds of attacker run (gateway with default limits and --trusted-proxy 127.0.0.1).")
+    @OptionGroup var options: LoadOptions
+    @Option(help: "Rooms.") var rooms = 100
+    @Option(help: "Members per room.") var members = 10
+    @Option(help: "Messages per second per member.") var rate = 1.0
+    @Option(help: "Silent TCP connections to hold open.") var silentConnections = 500
+    @Option(help: "Frames each attacking WebSocket writes per millisecond.") var framesPerMillisecond = 20
+    @Option(help: "Bytes of each name in the login flood.") var loginNameBytes = 60_000
+    @Flag(help: "Run the honest load alone, set up the same way: the baseline.") var withoutAttackers = false
+
+    func run() async throws {
+        var run = try await ManyRooms.prepare(options: options, rooms: rooms, members: members, rate: rate, spreadAddresses: true)
+        guard !withoutAttackers else {
+            run.startSending()
+            return try await ManyRooms.finish(&run, options: options, rooms: rooms, members: members, rate: rate)
+        }
+        let gateway = Gateway(port: options.port)
+        let names = ["flooder", "mute", "toggler"].map { "\(options.prefix)-\($0)" }
+        let tokens = try await gateway.users(names, spreadAddresses: true, firstAddress: 1 << 20)
+        let toggled = "\(options.prefix)-toggled"
+        _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(toggled)"}"#, token: tokens[2])
+        let until = monotonicMicroseconds() + UInt64(options.seconds * 1_000_000)
+        let attacks = [
+            ([#"{"type":"join","room":""}"#], true), ([#"{}"#], false),
+            ([#"{"type":"leave","room":"\#(toggled)"}"#, #"{"type":"join","room":"\#(toggled)"}"#], true),
+        ]
+        var attackers: [AttackConnection] = []
+        for (token, (frames, reading)) in zip(tokens, attacks) {
+            let (perMillisecond, group) = (framesPerMillisecond, run.group)
+            attackers.append(try await WebSocketDial.open(group: group, port: options.port, token: token) {
+                AttackConnection(frames: frames, framesPerMillisecond: perMillisecond, reading: reading, until: until)
+            }.1)
+        }
+        let silent = try await SilentConnections.open(silentConnections, group: run.group, port: options.port)
+        print("attackers ready: join-\"\" flooder, non-reading sender, join/leave toggler, \(silentConnections) silent TCP connections, login flood")
+        run.startSending()
+        let logins = Task { await LoginFlood.run(gateway, nameBytes: loginNameBytes, until: until) }
+        try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= rooms * members }
+        let loginStatuses = await logins.value
+        // Read before this side closes its connections: what the server closed by now.
+        let silentClosed = silent.closed.load(ordering: .relaxed)
+        let attackerLines = zip(["join \"\" flooder", "non-reading sender", "join/leave toggler"], attackers).map { name, attacker in
+            let closed = attacker.closedAfterMicroseconds.load(ordering: .relaxed)
+            return "\(name): \(attacker.written.load(ordering: .relaxed)) frames written, error frames \(attacker.errors.withLock { $0 }), "
+                + (closed >= 0 ? String(format: "closed by the server after %.1f s", Double(closed) / 1_000_000) : "still open")
+        }
+        try await run.close()
+        run.tally.report(seconds: options.seconds, serverPid: options.serverPid)
+        run.reportSenders()
+        let expected = Int(rate * options.seconds) * members * rooms * members
+        if run.tally.deliveries != expected { print("expected \(expected) deliveries") }
+        for line in attackerLines { print(line) }
+        print("silent TCP connections closed by the server: \(silentClosed) of \(silentConnections)")
+        print("login flood (one address, \(loginNameBytes)-byte names): statuses \(loginStatuses.sorted { $0.key < $1.key })")
+    }
+}
+
+/// Plain TCP connections that send nothing.
+final class SilentConnections: Sendable {
+    let closed = Atomic<Int>(0)
+
+    static func open(_ count: Int, group: any EventLoopGroup, port: Int) async throws -> SilentConnections {
+        let connections = SilentConnections()
+        for _ in 0..<count {
+            let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
+            channel.closeFuture.whenComplete { _ in connections.closed.add(1, ordering: .relaxed) }
+        }
+        return connections
+    }
+}
+
+/// Logins with junk names from one address, as fast as the gateway answers, until `until`.
+enum LoginFlood {
+    static func run(_ gateway: Gateway, nameBytes: Int, until: UInt64) async -> [Int: Int] {
+        var statuses: [Int: Int] = [:]
+        let name = String(repeating: "n", count: nameBytes)
+        var index = 0
+        while monotonicMicroseconds() < until {
+            let status = (try? await gateway.request("POST", "/api/v1/login", #"{"name":"\#(name)\#(index)","password":"guess"}"#, forwardedFor: "192.0.2.1").0) ?? -1
+            statuses[status, default: 0] += 1
+            index += 1
+        }
+        return statuses
     }
 }
 

@@ -1,0 +1,39 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// Opens WebSockets to a gateway as plain NIO channels.
+enum WebSocketDial {
+    /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs the handler `makeHandler`
+    /// makes; throws `LoadError` when the gateway refuses the upgrade.
+    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, port: Int, token: String,
+                                                                 _ makeHandler: @escaping @Sendable () -> Handler) async throws -> (any Channel, Handler) {
+        let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel, Handler)?>(maxFrameSize: 1 << 20) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let handler = makeHandler()
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            return (channel, handler)
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Authorization", value: "Bearer \(token)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/ws", headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<(any Channel, Handler)?>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(nil) })
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes  // the hello often arrives with the 101
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                }
+            }
+        guard let connection = try await upgraded.get() else { throw LoadError("the gateway refused the WebSocket upgrade") }
+        return connection
+    }
+}
