@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 public import Hummingbird
 public import Logging
@@ -43,14 +44,36 @@ public enum Gateway {
     }
 
     /// Runs the application until SIGTERM or SIGINT, then shuts it down within `shutdownGraceMilliseconds` whatever
-    /// clients do: graceful shutdown gets all but the last second, cancellation the last.
+    /// clients do: graceful shutdown gets all but the last second, cancellation the last, and if the process is still
+    /// there at the deadline it exits at once (`ShutdownDeadline`).
     public static func run(_ services: GatewayServices, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
         let grace = services.configuration.shutdownGraceMilliseconds
-        var configuration = ServiceGroupConfiguration(services: [application(services, logger: logger, onServerRunning: onServerRunning)],
+        let app = application(services, logger: logger, onServerRunning: onServerRunning)
+        var configuration = ServiceGroupConfiguration(services: [app, ShutdownDeadline(milliseconds: grace, logger: logger)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(max(500, grace - 1000))
-        configuration.maximumCancellationDuration = .milliseconds(min(1000, grace / 2))
+        configuration.maximumCancellationDuration = nil  // not ServiceLifecycle's fatalError: ShutdownDeadline ends it
         try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// The last resort of a shutdown: once it starts, a thread of its own ends the process after `milliseconds` if it
+/// has not ended by then (exit status 1). Everything acknowledged is in the log already; a commit cut short by the
+/// exit was acknowledged to nobody, and LMDB survives it.
+struct ShutdownDeadline: Service {
+    let milliseconds: Int64
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let (milliseconds, logger) = (milliseconds, logger)
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
+            logger.error("shutdown took longer than its grace; exiting", metadata: ["grace_ms": "\(milliseconds)"])
+            _exit(1)  // not exit(): no atexit handler may wait on the threads that are stuck
+        }
+        thread.name = "roomlog-shutdown-deadline"
+        thread.start()
     }
 }
 

@@ -7,18 +7,25 @@ final class PlainSocket {
 
     /// Connects to 127.0.0.1:`port`; throws on failure.
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptor = try Self.connect(port: port)
+    }
+
+    /// A socket connected to 127.0.0.1:`port`, with `configure` applied before it connects; throws on failure.
+    static func connect(port: Int, _ configure: (Int32) -> Void = { _ in }) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        configure(descriptor)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
             close(descriptor)
             throw SocketError(description: "connect failed: \(errno)")
         }
+        return descriptor
     }
 
     deinit {

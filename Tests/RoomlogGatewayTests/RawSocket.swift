@@ -11,20 +11,13 @@ final class RawSocket {
     private(set) var handshake = ""
 
     init(port: Int, token: String, receiveBufferBytes: Int32 = 4096, extraHeaders: String = "") throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var size = receiveBufferBytes
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        descriptor = try PlainSocket.connect(port: port) { descriptor in
+            var size = receiveBufferBytes
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        guard connected == 0 else { throw SocketError(description: "connect failed: \(errno)") }
         let request = "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\(extraHeaders)\r\n"
         try write(Array(request.utf8))
@@ -130,6 +123,20 @@ final class RawSocket {
             let count = read(descriptor, &buffer, buffer.count)
             if count == 0 { return true }
             if count < 0 { return false }
+        }
+    }
+
+    /// Reads frames until the server's close frame and returns its code; nil if the connection ends first.
+    func readCloseCode() -> UInt16? {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            while let (opcode, payload, length) = Self.frame(in: unread) {
+                unread.removeFirst(length)
+                if opcode == 0x8 { return payload.count >= 2 ? UInt16(payload[payload.startIndex]) << 8 | UInt16(payload[payload.startIndex + 1]) : nil }
+            }
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { return nil }
+            unread += buffer[0..<count]
         }
     }
 

@@ -211,19 +211,24 @@ struct FanOut: AsyncParsableCommand {
 struct ManyRooms: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rooms", abstract: "R rooms of M members, each member sending at a fixed rate.")
     @OptionGroup var options: LoadOptions
+    @OptionGroup var shape: RoomsShape
+
+    func run() async throws {
+        var run = try await shape.prepare(options: options, spreadAddresses: false)
+        run.startSending()
+        try await shape.finish(&run, options: options)
+    }
+}
+
+/// The shape of the many-rooms load.
+struct RoomsShape: ParsableArguments {
     @Option(help: "Rooms.") var rooms = 100
     @Option(help: "Members per room.") var members = 10
     @Option(help: "Messages per second per member.") var rate = 1.0
 
-    func run() async throws {
-        var run = try await ManyRooms.prepare(options: options, rooms: rooms, members: members, rate: rate, spreadAddresses: false)
-        run.startSending()
-        try await ManyRooms.finish(&run, options: options, rooms: rooms, members: members, rate: rate)
-    }
-
     /// Users, rooms and ready connections for the load; with `spreadAddresses`, each user registers and logs in from
     /// an address of its own (for a gateway with its default limits that trusts this host as a proxy).
-    static func prepare(options: LoadOptions, rooms: Int, members: Int, rate: Double, spreadAddresses: Bool) async throws -> LoadRun {
+    func prepare(options: LoadOptions, spreadAddresses: Bool) async throws -> LoadRun {
         let gateway = Gateway(port: options.port)
         let names = (0..<(rooms * members)).map { "\(options.prefix)-m\($0)" }
         let tokens = try await gateway.users(names, spreadAddresses: spreadAddresses)
@@ -243,7 +248,7 @@ struct ManyRooms: AsyncParsableCommand {
     }
 
     /// Waits for every delivery (or 30 s past the sending), closes the run and prints its figures.
-    static func finish(_ run: inout LoadRun, options: LoadOptions, rooms: Int, members: Int, rate: Double) async throws {
+    func finish(_ run: inout LoadRun, options: LoadOptions) async throws {
         let expected = Int(rate * options.seconds) * members
         try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= rooms * members }
         try await run.close()
@@ -260,19 +265,17 @@ struct ManyRooms: AsyncParsableCommand {
 struct Hostile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hostile", abstract: "The many-rooms load while five kinds of attacker run (gateway with default limits and --trusted-proxy 127.0.0.1).")
     @OptionGroup var options: LoadOptions
-    @Option(help: "Rooms.") var rooms = 100
-    @Option(help: "Members per room.") var members = 10
-    @Option(help: "Messages per second per member.") var rate = 1.0
+    @OptionGroup var shape: RoomsShape
     @Option(help: "Silent TCP connections to hold open.") var silentConnections = 500
     @Option(help: "Frames each attacking WebSocket writes per millisecond.") var framesPerMillisecond = 20
     @Option(help: "Bytes of each name in the login flood.") var loginNameBytes = 60_000
     @Flag(help: "Run the honest load alone, set up the same way: the baseline.") var withoutAttackers = false
 
     func run() async throws {
-        var run = try await ManyRooms.prepare(options: options, rooms: rooms, members: members, rate: rate, spreadAddresses: true)
+        var run = try await shape.prepare(options: options, spreadAddresses: true)
         guard !withoutAttackers else {
             run.startSending()
-            return try await ManyRooms.finish(&run, options: options, rooms: rooms, members: members, rate: rate)
+            return try await shape.finish(&run, options: options)
         }
         let gateway = Gateway(port: options.port)
         let names = ["flooder", "mute", "toggler"].map { "\(options.prefix)-\($0)" }
@@ -295,7 +298,7 @@ struct Hostile: AsyncParsableCommand {
         print("attackers ready: join-\"\" flooder, non-reading sender, join/leave toggler, \(silentConnections) silent TCP connections, login flood")
         run.startSending()
         let logins = Task { await LoginFlood.run(gateway, nameBytes: loginNameBytes, until: until) }
-        try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= rooms * members }
+        try? await run.wait(seconds: options.seconds + 30, "not every member got every message") { $0.finished.load(ordering: .relaxed) >= shape.rooms * shape.members }
         let loginStatuses = await logins.value
         // Read before this side closes its connections: what the server closed by now.
         let silentClosed = silent.closed.load(ordering: .relaxed)
@@ -307,7 +310,7 @@ struct Hostile: AsyncParsableCommand {
         try await run.close()
         run.tally.report(seconds: options.seconds, serverPid: options.serverPid)
         run.reportSenders()
-        let expected = Int(rate * options.seconds) * members * rooms * members
+        let expected = Int(shape.rate * options.seconds) * shape.members * shape.rooms * shape.members
         if run.tally.deliveries != expected { print("expected \(expected) deliveries") }
         for line in attackerLines { print(line) }
         print("silent TCP connections closed by the server: \(silentClosed) of \(silentConnections)")
