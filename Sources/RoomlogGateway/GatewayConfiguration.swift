@@ -51,6 +51,9 @@ public struct GatewayConfiguration: Sendable {
     /// Slots of each limiter's table (keys share a slot's count when they collide, which can only refuse sooner,
     /// never forget an attempt): the bound of each limiter's memory, whatever keys clients choose.
     public var limiterSlots = 32_768
+    /// The most attempt times a sliding-window limiter keeps (8 bytes each): a limit of N attempts gets at most
+    /// this / N slots, so a large limit cannot make a large table.
+    public var limiterTimesMax = 1 << 20
     /// WebSockets one session may have open on this gateway.
     public var socketsPerSessionMax = 16
     /// Open TCP connections of this gateway; past it new connections are closed at once.
@@ -95,6 +98,7 @@ public struct GatewayConfiguration: Sendable {
         try require(loginAttemptsMax >= 1, "loginAttemptsMax")
         try require(limitWindowMilliseconds >= 1000, "limitWindowMilliseconds")
         try require(limiterSlots >= 1 && limiterSlots <= 1 << 24, "limiterSlots")
+        try require(limiterTimesMax >= 1 && limiterTimesMax <= 1 << 26, "limiterTimesMax")
         try require(socketsPerSessionMax >= 1, "socketsPerSessionMax")
         try require(connectionsMax >= 1, "connectionsMax")
         try require(requestHeadTimeoutMilliseconds >= 1, "requestHeadTimeoutMilliseconds")

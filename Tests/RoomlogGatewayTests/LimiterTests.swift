@@ -5,7 +5,7 @@ import Testing
 struct LimiterTests {
     @Test("a sliding window allows attemptsMax in any window, counts refused attempts too, and says when to retry")
     func slidingWindow() {
-        let limiter = SlidingWindowLimiter(attemptsMax: 3, windowMilliseconds: 1000, slots: 64)
+        let limiter = SlidingWindowLimiter(attemptsMax: 3, windowMilliseconds: 1000, slots: 64, timesMax: 1 << 20)
         #expect(limiter.attempt("a", now: 10_000) == nil)
         #expect(limiter.attempt("a", now: 10_100) == nil)
         #expect(limiter.attempt("a", now: 10_200) == nil)
@@ -17,12 +17,19 @@ struct LimiterTests {
 
     @Test("a flood of other keys never resets a key that is over its limit, and the table never grows")
     func flood() {
-        let limiter = SlidingWindowLimiter(attemptsMax: 10, windowMilliseconds: 60_000, slots: 1024)
+        let limiter = SlidingWindowLimiter(attemptsMax: 10, windowMilliseconds: 60_000, slots: 1024, timesMax: 1 << 20)
         for attempt in 0..<11 { _ = limiter.attempt("victim", now: 1000 + Int64(attempt)) }
         #expect(limiter.refusal("victim", now: 2000) != nil)
         for key in 0..<100_000 { _ = limiter.attempt(String(repeating: "x", count: 200) + "\(key)", now: 2000) }
         #expect(limiter.refusal("victim", now: 3000) != nil)
         #expect(limiter.refusal("victim", now: 63_000) == nil)
+    }
+
+    @Test("a huge limit gets fewer slots, not a huge table, and still counts exactly for one key")
+    func hugeLimit() {
+        let limiter = SlidingWindowLimiter(attemptsMax: 100_000, windowMilliseconds: 60_000, slots: 32_768, timesMax: 1 << 20)
+        for attempt in 0..<100_000 { #expect(limiter.attempt("a", now: 1000 + Int64(attempt / 1000)) == nil) }
+        #expect(limiter.attempt("a", now: 2000) != nil)
     }
 
     @Test("a token bucket gives its burst, then its rate, and refuses with the wait for the next token")

@@ -9,12 +9,15 @@ struct Limiters: Sendable {
     let membershipsBySession: TokenBucketLimiter
 
     init(_ configuration: GatewayConfiguration) {
-        let window = configuration.limitWindowMilliseconds
         let slots = configuration.limiterSlots
-        loginsByName = SlidingWindowLimiter(attemptsMax: configuration.loginAttemptsMax, windowMilliseconds: window, slots: slots)
-        loginsByAddress = SlidingWindowLimiter(attemptsMax: configuration.loginAttemptsMax, windowMilliseconds: window, slots: slots)
-        registrationsByAddress = SlidingWindowLimiter(attemptsMax: configuration.registrationsPerWindow, windowMilliseconds: window, slots: slots)
-        roomCreationsBySession = SlidingWindowLimiter(attemptsMax: configuration.roomsCreatedPerWindow, windowMilliseconds: window, slots: slots)
+        func window(_ attemptsMax: Int) -> SlidingWindowLimiter {
+            SlidingWindowLimiter(attemptsMax: attemptsMax, windowMilliseconds: configuration.limitWindowMilliseconds, slots: slots,
+                                 timesMax: configuration.limiterTimesMax)
+        }
+        loginsByName = window(configuration.loginAttemptsMax)
+        loginsByAddress = window(configuration.loginAttemptsMax)
+        registrationsByAddress = window(configuration.registrationsPerWindow)
+        roomCreationsBySession = window(configuration.roomsCreatedPerWindow)
         sendsBySession = TokenBucketLimiter(perSecond: configuration.sendsPerSecond, burst: configuration.sendBurstMessages, slots: slots)
         membershipsBySession = TokenBucketLimiter(perSecond: configuration.membershipsPerSecond, burst: configuration.membershipBurstChanges, slots: slots)
     }

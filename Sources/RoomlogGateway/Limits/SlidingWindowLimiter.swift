@@ -1,9 +1,10 @@
 import Synchronization
 
 /// At most `attemptsMax` attempts per key in any sliding window of `windowMilliseconds`, in a fixed table of
-/// `LimiterSlots` (memory: slots x attemptsMax x 8 bytes, whatever keys clients send). Each slot keeps the times of
-/// its last `attemptsMax` attempts; every attempt is recorded, refused or not. O(1) per attempt (constant in the
-/// key count). Time is passed in.
+/// `LimiterSlots`. Each slot keeps the times of its last `attemptsMax` attempts, so the table holds slots x
+/// attemptsMax times of 8 bytes, whatever keys clients send: at most `timesMax` (fewer slots for a large limit).
+/// Every attempt is recorded, refused or not. O(1) per attempt: a slot's oldest time is where its next one goes.
+/// Time is passed in.
 final class SlidingWindowLimiter: Sendable {
     let attemptsMax: Int
     let windowMilliseconds: Int64
@@ -11,17 +12,18 @@ final class SlidingWindowLimiter: Sendable {
     private let table: Mutex<Table>
 
     struct Table {
-        /// For slot `s`, its attempt times at `s * attemptsMax ..< (s + 1) * attemptsMax` (0: none).
+        /// For slot `s`, its attempt times at `s * attemptsMax ..< (s + 1) * attemptsMax` (`Int64.min`: none).
         var times: [Int64]
         /// For slot `s`, the index in its ring of its oldest attempt, which the next one replaces.
         var oldest: [Int32]
     }
 
-    init(attemptsMax: Int, windowMilliseconds: Int64, slots: Int) {
+    init(attemptsMax: Int, windowMilliseconds: Int64, slots requested: Int, timesMax: Int) {
         self.attemptsMax = attemptsMax
         self.windowMilliseconds = windowMilliseconds
+        let slots = max(1, min(requested, timesMax / attemptsMax))
         self.slots = LimiterSlots(count: slots)
-        table = Mutex(Table(times: [Int64](repeating: 0, count: slots * attemptsMax), oldest: [Int32](repeating: 0, count: slots)))
+        table = Mutex(Table(times: [Int64](repeating: .min, count: slots * attemptsMax), oldest: [Int32](repeating: 0, count: slots)))
     }
 
     /// Whether an attempt under `key` at `now` (milliseconds) would be allowed, without recording it: nil if so,
