@@ -49,6 +49,6 @@ start_defaults --trusted-proxy 127.0.0.1
 load hostile --rooms 100 --members 10 --rate 1 --seconds 10 --without-attackers
 start_defaults --trusted-proxy 127.0.0.1
 load hostile --rooms 100 --members 10 --rate 1 --seconds 10
-echo "# a fresh gateway for the memory figure"
-start
+echo "# a fresh gateway for the memory figure (the idle sockets are all of one session)"
+start --sockets-per-session-max 100000
 load idle --connections 10000
