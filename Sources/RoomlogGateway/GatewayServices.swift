@@ -48,7 +48,7 @@ public final class GatewayServices: Sendable {
         tailPosition = TailPosition()
         let metrics = GatewayMetrics()
         self.metrics = metrics
-        hubs = Hubs(metrics: metrics)
+        hubs = Hubs(metrics: metrics, pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
         writer.observeCommits { report in
             metrics.eventsAppended.increment(by: Int64(report.events))
             metrics.commitBatchCommands.record(Double(report.commands))

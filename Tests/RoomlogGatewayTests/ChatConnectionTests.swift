@@ -128,16 +128,19 @@ struct ChatConnectionTests {
     func liveness() async throws {
         let chat = try await ChatChannel { $0.pingIntervalMilliseconds = 1000 }
         defer { Task { await chat.close() } }
+        let loop = chat.channel.testingEventLoop
         _ = try await chat.nextJSON()
         try await chat.send(.ping, "are you there")
         let pong = try await chat.next()
         #expect(pong.opcode == 0xA && pong.payload == Array("are you there".utf8))
-        await chat.channel.testingEventLoop.advanceTime(by: .milliseconds(1000))
+        await loop.advanceTime(by: .milliseconds(1000))  // ticks at 500 and 1000: one ping
         #expect(try await chat.next().opcode == 0x9)
         try await chat.send(.pong, "")
-        await chat.channel.testingEventLoop.advanceTime(by: .milliseconds(1000))
+        await loop.advanceTime(by: .milliseconds(1000))  // the tick at 2,000 pings again
         #expect(try await chat.next().opcode == 0x9)
-        await chat.channel.testingEventLoop.advanceTime(by: .milliseconds(1000))
+        await loop.advanceTime(by: .milliseconds(500))  // 1,500 ms of silence since the pong: still open
+        #expect(chat.channel.isActive)
+        await loop.advanceTime(by: .milliseconds(500))  // 2,000 ms of silence at the tick of 3,000
         #expect(try await chat.nextCloseCode() == 1008)
         #expect(!chat.channel.isActive)
     }

@@ -27,7 +27,6 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     var catchUpScheduled = false
     /// Whether the hub has this connection on its list to flush this tick.
     var flushPending = false
-    private var pingTimer: RepeatedTask?
     private var closeTimer: Scheduled<Void>?
 
     init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, encodedFrames: EncodedFrameWriter, closeFuture: EventLoopFuture<Void>) {
@@ -50,8 +49,6 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         hub.add(self)
         if deflate { services.hubs.deflateConnections.add(1, ordering: .relaxed) }
-        let interval = TimeAmount.milliseconds(services.configuration.pingIntervalMilliseconds)
-        pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in pingTimerFired() }
         sayHello()
     }
 
@@ -59,7 +56,6 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         for subscription in feeds.live { hub.unsubscribe(subscription) }
         hub.remove(self)
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
-        pingTimer?.cancel()
         closeTimer?.cancel()
         self.context = nil
     }
@@ -123,8 +119,9 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    private func pingTimerFired() {
-        switch state.pingTimerFired(now: now) {
+    /// The hub's liveness tick: ping, or close a peer that has been silent too long.
+    func tick() {
+        switch state.tick(now: now) {
         case .sendPing: write(EncodedFrame.control(.ping))
         case .close(let code):
             // The peer sends nothing, so it would not answer the handshake either: say why, and drop it.

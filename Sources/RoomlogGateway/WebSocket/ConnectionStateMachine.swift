@@ -21,7 +21,7 @@ struct ConnectionStateMachine {
         case closeConnection
     }
 
-    /// What to do when the ping timer fires.
+    /// What to do on a liveness tick.
     enum PingAction: Equatable {
         case sendPing
         /// Start closing with this code (send the close frame).
@@ -30,12 +30,14 @@ struct ConnectionStateMachine {
     }
 
     private(set) var state = State.open
-    /// When anything last arrived from the peer, in milliseconds.
+    /// When anything last arrived from the peer, and when the server last pinged it, in milliseconds.
     private var lastHeard: Int64
+    private var lastPinged: Int64
     let pingIntervalMilliseconds: Int64
 
     init(now: Int64, pingIntervalMilliseconds: Int64) {
         lastHeard = now
+        lastPinged = now
         self.pingIntervalMilliseconds = pingIntervalMilliseconds
     }
 
@@ -61,13 +63,17 @@ struct ConnectionStateMachine {
         return .reply(Self.answer(to: payload))
     }
 
-    /// The ping timer fired at `now`.
-    mutating func pingTimerFired(now: Int64) -> PingAction {
+    /// The hub's liveness tick at `now` (every half ping interval): a ping once an interval has passed since the
+    /// last one, or the close once nothing arrived for two intervals (so a silent peer is closed within two and a
+    /// half).
+    mutating func tick(now: Int64) -> PingAction {
         guard state == .open else { return .none }
         guard now - lastHeard < 2 * pingIntervalMilliseconds else {
             state = .closing
             return .close(.silentPeer)
         }
+        guard now - lastPinged >= pingIntervalMilliseconds else { return .none }
+        lastPinged = now
         return .sendPing
     }
 

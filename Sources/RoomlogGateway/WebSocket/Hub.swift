@@ -3,8 +3,9 @@ import NIOWebSocket
 import Prometheus
 import RoomlogCore
 
-/// One event loop's table of WebSocket connections: by room for delivery, by session for logout. Touched only on
-/// its own loop; the broadcaster hands it work with `loop.execute`.
+/// One event loop's table of WebSocket connections: by room for delivery, by session for logout, and all of them
+/// for the liveness tick (one timer per loop, not per connection). Touched only on its own loop; the broadcaster
+/// hands it work with `loop.execute`.
 final class Hub: @unchecked Sendable {
     let loop: any EventLoop
     /// Each room's subscriptions here, walked per event with no lookup per subscriber.
@@ -17,16 +18,26 @@ final class Hub: @unchecked Sendable {
     private(set) lazy var deflater = Deflater()
     private(set) lazy var inflater = Inflater()
     let metrics: GatewayMetrics
+    /// How often connections are ticked for liveness: half the ping interval.
+    private let tickInterval: TimeAmount
+    /// The liveness tick, running while the hub has connections.
+    private var ticker: RepeatedTask?
+    private var connectionCount = 0
 
-    init(loop: any EventLoop, metrics: GatewayMetrics) {
+    init(loop: any EventLoop, metrics: GatewayMetrics, pingIntervalMilliseconds: Int64) {
         self.loop = loop
         self.metrics = metrics
+        tickInterval = .milliseconds(max(1, pingIntervalMilliseconds / 2))
     }
 
     func add(_ connection: ChatConnection) {
         loop.preconditionInEventLoop()
         metrics.connections.increment()
         sessions[connection.session.id, default: [:]][ObjectIdentifier(connection)] = connection
+        connectionCount += 1
+        if ticker == nil {
+            ticker = loop.scheduleRepeatedTask(initialDelay: tickInterval, delay: tickInterval) { [self] _ in tickAll() }
+        }
     }
 
     func remove(_ connection: ChatConnection) {
@@ -35,6 +46,18 @@ final class Hub: @unchecked Sendable {
         metrics.connections.decrement()
         sessions[connection.session.id]?[id] = nil
         if sessions[connection.session.id]?.isEmpty == true { sessions[connection.session.id] = nil }
+        connectionCount -= 1
+        if connectionCount == 0 {
+            ticker?.cancel()
+            ticker = nil
+        }
+    }
+
+    /// Ticks every connection for liveness.
+    private func tickAll() {
+        for connections in Array(sessions.values) {
+            for connection in connections.values { connection.tick() }
+        }
     }
 
     /// Adds `subscription` to its room's list; the hub delivers each later event of the room past its `last`.
