@@ -37,13 +37,15 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         self.encodedFrames = encodedFrames
         self.closeFuture = closeFuture
         let configuration = services.configuration
-        state = ConnectionStateMachine(now: Int64(hub.loop.now.uptimeNanoseconds / 1_000_000), pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
+        state = ConnectionStateMachine(now: Self.milliseconds(hub.loop), pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
         assembler = MessageAssembler(bytesMax: configuration.frameBytesMax, deflate: deflate)
         feeds = RoomFeeds(waitingMax: configuration.waitingFramesMax)
     }
 
     /// The loop's monotonic time in milliseconds, for liveness (an embedded loop's is the time tests advance).
-    var now: Int64 { Int64(hub.loop.now.uptimeNanoseconds / 1_000_000) }
+    var now: Int64 { Self.milliseconds(hub.loop) }
+
+    static func milliseconds(_ loop: any EventLoop) -> Int64 { Int64(loop.now.uptimeNanoseconds / 1_000_000) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -82,8 +84,9 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         case .connectionClose:
             switch state.peerClosed(payload: frame.unmaskedData) {
             case .reply(let code):
-                let channel = context.channel
-                writeClose(code).whenComplete { _ in channel.close(promise: nil) }
+                let closed = context.eventLoop.makePromise(of: Void.self)
+                closed.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+                writeClose(code, promise: closed)
             case .closeConnection: context.close(promise: nil)
             }
         case .ping:
@@ -112,7 +115,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// the peer does not answer within the close timeout.
     func close(code: WebSocketErrorCode) {
         guard let context, state.close() else { return }
-        writeClose(code).whenComplete { _ in }
+        writeClose(code)
         let timeout = TimeAmount.milliseconds(services.configuration.closeTimeoutMilliseconds)
         closeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
             if state.closeTimerFired() { self.context?.close(promise: nil) }
@@ -126,19 +129,20 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         case .close(let code):
             // The peer sends nothing, so it would not answer the handshake either: say why, and drop it.
             state.channelClosed()
-            writeClose(code).whenComplete { _ in }
+            writeClose(code)
             context?.close(promise: nil)
         case .none: return
         }
     }
 
-    /// Writes and flushes a close frame with `code`.
-    private func writeClose(_ code: WebSocketErrorCode) -> EventLoopFuture<Void> {
-        guard let context else { return closeFuture }
+    /// Writes and flushes a close frame with `code`; `promise` completes once it is written (or fails).
+    private func writeClose(_ code: WebSocketErrorCode, promise: EventLoopPromise<Void>? = nil) {
+        guard let context else {
+            promise?.succeed()
+            return
+        }
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: code)
-        let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: promise)
-        return promise.futureResult
     }
 }
