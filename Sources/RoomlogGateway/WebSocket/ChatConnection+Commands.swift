@@ -17,18 +17,26 @@ extension ChatConnection {
     /// until that join or leave is committed, so frames sent together take effect in the order they were sent.
     func dispatch(_ command: ClientCommand) {
         switch command {
-        case .subscribe, .unsubscribe:
-            if feeds.mustWait(command.room) {
-                guard feeds.hold(command) else {
-                    return send(FrameError(.rateLimited, "too many frames wait for joins and leaves (\(feeds.waitingMax))", room: command.room))
-                }
-                return
-            }
-            if case .subscribe(let room, let after, let epoch) = command { subscribe(room, after: after, epoch: epoch) } else { unsubscribe(command.room) }
+        case .subscribe(let room, let after, let epoch):
+            guard !heldForMembership(command) else { return }
+            subscribe(room, after: after, epoch: epoch)
+        case .unsubscribe(let room):
+            guard !heldForMembership(command) else { return }
+            unsubscribe(room)
         case .join(let room): changeMembership(room, join: true)
         case .leave(let room): changeMembership(room, join: false)
         case .send(let room, let body, let id): post(room, body: body, id: id)
         }
+    }
+
+    /// Whether `command` must wait for a join or leave of its room in flight: then it is held (or refused with
+    /// `rate_limited` past `waitingFramesMax`) and runs once they settle.
+    private func heldForMembership(_ command: ClientCommand) -> Bool {
+        guard feeds.mustWait(command.room) else { return false }
+        if !feeds.hold(command) {
+            send(FrameError(.rateLimited, "too many frames wait for joins and leaves (waiting-frames-max \(feeds.waitingMax))", room: command.room))
+        }
+        return true
     }
 
     private func changeMembership(_ room: String, join: Bool) {

@@ -6,7 +6,8 @@ import Synchronization
 /// One client's WebSocket as a plain NIO handler on its event loop (no task per connection). It feeds what it
 /// reads to its state machines and performs what they return: `ConnectionStateMachine` (open, closing, closed,
 /// liveness), `MessageAssembler` (reassembly and inflation) and `RoomFeeds` (catching up or live, per room).
-/// Commands are in `ChatConnection+Commands.swift`, rooms followed in `+Feeds`, writing in `+Outbox`.
+/// Commands are in `ChatConnection+Commands.swift`, rooms followed in `+Feeds`, writing in `+Outbox`, closing and
+/// liveness in `+Closing`.
 final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -27,7 +28,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     var catchUpScheduled = false
     /// Whether the hub has this connection on its list to flush this tick.
     var flushPending = false
-    private var closeTimer: Scheduled<Void>?
+    var closeTimer: Scheduled<Void>?
 
     init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, encodedFrames: EncodedFrameWriter, closeFuture: EventLoopFuture<Void>) {
         self.session = session
@@ -109,40 +110,5 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { continueCatchUp() }
         context.fireChannelWritabilityChanged()
-    }
-
-    /// Starts the close handshake with `code`: no frame is dispatched any more, and the TCP connection is dropped if
-    /// the peer does not answer within the close timeout.
-    func close(code: WebSocketErrorCode) {
-        guard let context, state.close() else { return }
-        writeClose(code)
-        let timeout = TimeAmount.milliseconds(services.configuration.closeTimeoutMilliseconds)
-        closeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
-            if state.closeTimerFired() { self.context?.close(promise: nil) }
-        }
-    }
-
-    /// The hub's liveness tick: ping, or close a peer that has been silent too long.
-    func tick() {
-        switch state.tick(now: now) {
-        case .sendPing: write(EncodedFrame.control(.ping))
-        case .close(let code):
-            // The peer sends nothing, so it would not answer the handshake either: say why, and drop it.
-            state.channelClosed()
-            writeClose(code)
-            context?.close(promise: nil)
-        case .none: return
-        }
-    }
-
-    /// Writes and flushes a close frame with `code`; `promise` completes once it is written (or fails).
-    private func writeClose(_ code: WebSocketErrorCode, promise: EventLoopPromise<Void>? = nil) {
-        guard let context else {
-            promise?.succeed()
-            return
-        }
-        var payload = context.channel.allocator.buffer(capacity: 2)
-        payload.write(webSocketErrorCode: code)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: promise)
     }
 }

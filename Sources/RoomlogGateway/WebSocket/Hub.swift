@@ -91,9 +91,8 @@ final class Hub: @unchecked Sendable {
         for event in events {
             guard let subscriptions = rooms[event.room] else { continue }
             for subscription in subscriptions where subscription.last < event.roomSeq {
-                guard subscription.connection.deliver(event) else { continue }
+                guard subscription.connection.deliver(event) else { continue }  // it marks itself to flush
                 subscription.last = event.roomSeq
-                wrote(subscription.connection)
                 written += 1
             }
         }
