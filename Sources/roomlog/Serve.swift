@@ -145,7 +145,7 @@ struct Serve: AsyncParsableCommand {
         let files = FileLimit.raise(toFit: gateway.connectionsMax)
         if files - FileLimit.reservedFiles < gateway.connectionsMax {
             gateway.connectionsMax = max(1, files - FileLimit.reservedFiles)
-            logger.warning("the file limit is \(files): connections-max lowered to \(gateway.connectionsMax)")
+            logger.notice("connections-max \(gatewayConfiguration.connectionsMax) needs \(gatewayConfiguration.connectionsMax + FileLimit.reservedFiles) open files and the hard limit allows \(files): at most \(gateway.connectionsMax) connections")
         }
         let writer = LogWriter(store: store)
         let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: authConfiguration)
