@@ -84,7 +84,7 @@ struct GroupCommitTests {
         try await log.seed(users: ["alice"], room: "kkbox")
         let transaction = AppendTransaction(store: log.store)
         let commands = (0..<500).map { Command.join(user: "alice", room: "nowhere-\($0)") } + [.post(user: "ghost", room: "kkbox", body: "x", clientId: nil)]
-        let results = transaction.run(commands.map { ($0, nil) }, now: log.time.clock())
+        let results = transaction.run(commands.map { ($0, nil) }, now: log.time.clock()).results
         #expect(results.allSatisfy { if case .failure = $0 { true } else { false } })
         #expect(transaction.cache.rooms.isEmpty && transaction.cache.users.keys.sorted() == ["alice"])
     }

@@ -51,7 +51,7 @@ struct TailTests {
         // A commit whose flush never ran, as a writer killed between the two leaves it.
         let results = AppendTransaction(store: log.store).run([(.post(user: "alice", room: "kkbox", body: "unflushed", clientId: nil), nil)],
                                                                now: log.time.clock())
-        #expect(try results[0].get().event?.seq == head + 1)
+        #expect(try results.results[0].get().event?.seq == head + 1)
         #expect(try log.store.head() == head)
         #expect(try log.store.event(at: head + 1) == nil)
         #expect(try log.store.roomEvents("kkbox", after: 0, limit: 10)?.events.count == 1)

@@ -6,16 +6,28 @@ import RoomlogCore
 /// A command whose decision or append fails with a storage error (not a domain error) is isolated: the
 /// transaction is aborted and run again without it, and it alone gets that error, so one client's command never
 /// fails another's. An error of the commit itself is not any one command's: it fails the whole batch.
+///
+/// With a `ClusterLink` (this store is a mirror of a cluster's log), the transaction first takes the cluster's lock
+/// and applies the events the mirror lacks, and makes the batch durable in the cluster before committing locally.
 /// Used only on the writer's thread.
 final class AppendTransaction {
     let store: Store
     let decider: Decider
+    let link: (any ClusterLink)?
     /// The recent client ids and the cache of other projections, kept between transactions.
     private let recentClientIds = RecentClientIds()
     let cache: WriterCache
 
-    init(store: Store) {
+    /// What one transaction did: each command's result, the events it applied from the cluster, the head after it.
+    struct Outcome {
+        var results: [Result<CommandOutcome, any Error>]
+        var caughtUp = 0
+        var head: UInt64 = 0
+    }
+
+    init(store: Store, link: (any ClusterLink)? = nil) {
         self.store = store
+        self.link = link
         decider = Decider(validation: Validation(limits: store.configuration.limits))
         cache = WriterCache(entriesMax: store.configuration.writerCacheEntriesMax)
     }
@@ -26,15 +38,17 @@ final class AppendTransaction {
         let error: any Error
     }
 
-    /// Runs `batch` (each command with the session it acts for, if any) in one transaction stamped `now`; returns
-    /// each command's result in order.
-    func run(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp) -> [Result<CommandOutcome, any Error>] {
+    /// Runs `batch` (each command with the session it acts for, if any) in one transaction stamped `now`.
+    func run(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp) -> Outcome {
         var results = [Result<CommandOutcome, any Error>?](repeating: nil, count: batch.count)
         var remaining = Array(batch.indices)
+        var outcome = Outcome(results: [])
         while !remaining.isEmpty {
             do {
-                let outcomes = try commit(remaining.map { batch[$0] }, now: now)
-                for (index, outcome) in zip(remaining, outcomes) { results[index] = outcome }
+                let done = try commit(remaining.map { batch[$0] }, now: now)
+                for (index, result) in zip(remaining, done.results) { results[index] = result }
+                outcome.caughtUp += done.caughtUp
+                outcome.head = done.head
                 remaining = []
             } catch let failure as CommandFailure {
                 let index = remaining.remove(at: failure.index)
@@ -44,13 +58,20 @@ final class AppendTransaction {
                 remaining = []
             }
         }
-        return results.map { $0! }
+        outcome.results = results.map { $0! }
+        return outcome
+    }
+
+    /// Applies the events of the cluster that the mirror lacks, without the cluster's lock (a follower's catch-up);
+    /// throws when the cluster cannot be read, or a storage error.
+    func catchUp(now: Timestamp) throws -> Outcome {
+        try commit([], now: now, locking: false)
     }
 
     /// One write transaction for `batch`; throws `CommandFailure` naming the command that failed with a storage
     /// error, or the error of the transaction itself.
-    private func commit(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp) throws -> [Result<CommandOutcome, any Error>] {
-        let (results, head, merged) = try store.environment.write(deferringSync: true) { txn in
+    private func commit(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp, locking: Bool = true) throws -> Outcome {
+        let (outcome, merged) = try store.environment.write(deferringSync: true) { txn in
             let start = try store.head(txn)
             let applied = try store.appliedSeq(txn)
             precondition(applied == start, "projections applied up to \(applied) but the log ends at \(start)")
@@ -58,24 +79,50 @@ final class AppendTransaction {
             cache.begin(head: start)
             var state = TransactionProjections(txn, store.databases, recent: recentClientIds, cache: cache, configuration: store.configuration)
             var head = start
-            var results: [Result<CommandOutcome, any Error>] = []
-            results.reserveCapacity(batch.count)
-            for (index, item) in batch.enumerated() {
-                do {
-                    results.append(try apply(item.command, by: item.session, now: now, head: &head, &state))
-                } catch LMDBError.mapFull {
-                    throw LMDBError.mapFull  // the whole transaction's: the environment grows the map and runs it again
-                } catch {
-                    throw CommandFailure(index: index, error: error)
+            var outcome = Outcome(results: [])
+            var appended: [Event] = []
+            do {
+                if let link {
+                    for event in try locking ? link.lock(after: start) : link.fetch(after: start) {
+                        try append(event, head: &head, &state)
+                        outcome.caughtUp += 1
+                    }
                 }
+                outcome.results.reserveCapacity(batch.count)
+                for (index, item) in batch.enumerated() {
+                    do {
+                        let result = try apply(item.command, by: item.session, now: now, head: &head, &state)
+                        if case .success(.appended(let event, _)) = result { appended.append(event) }
+                        outcome.results.append(result)
+                    } catch LMDBError.mapFull {
+                        throw LMDBError.mapFull  // the whole transaction's: the environment grows the map and runs it again
+                    } catch {
+                        throw CommandFailure(index: index, error: error)
+                    }
+                }
+                try state.flush()
+                if head != start { try txn.put(store.databases.meta, MetaKey.appliedSeq, StoreKeys.seq(head)) }
+                if let link, locking { try link.commit(appended) }
+            } catch {
+                if let link, locking { link.release() }
+                throw error
             }
-            try state.flush()
-            if head != start { try txn.put(store.databases.meta, MetaKey.appliedSeq, StoreKeys.seq(head)) }
-            return (results, head, try state.mergedThrough())
+            outcome.head = head
+            return (outcome, try state.mergedThrough())
         }
-        recentClientIds.committed(head: head, mergedThrough: merged)
-        cache.committed(head: head)
-        return results
+        recentClientIds.committed(head: outcome.head, mergedThrough: merged)
+        cache.committed(head: outcome.head)
+        return outcome
+    }
+
+    /// Appends `event`, which must be the log's next, and applies it to the projections.
+    private func append(_ event: Event, head: inout UInt64, _ state: inout TransactionProjections) throws {
+        precondition(event.seq == head + 1, "event \(event.seq) appended after \(head)")
+        try StoreKeys.withSeq(event.seq) { key in
+            try EventCodec.encode(event).withUnsafeBytes { try state.txn.put(store.databases.events, key, $0, append: true) }
+        }
+        try Reducer.apply(event, to: &state)
+        head = event.seq
     }
 
     /// Decides and applies one command; a domain error is its result, a storage error is thrown.
@@ -90,11 +137,7 @@ final class AppendTransaction {
         switch decision {
         case .append(let payload, let roomSeq):
             let event = Event(seq: head + 1, at: now, roomSeq: roomSeq, payload: payload)
-            try StoreKeys.withSeq(event.seq) { key in
-                try EventCodec.encode(event).withUnsafeBytes { try state.txn.put(store.databases.events, key, $0, append: true) }
-            }
-            try Reducer.apply(event, to: &state)
-            head = event.seq
+            try append(event, head: &head, &state)
             return .success(.appended(event, room: try event.room.flatMap { try state.room(named: $0) }))
         case .unchanged(let room):
             return .success(.unchanged(room: room))

@@ -58,6 +58,8 @@ public final class LogWriter: @unchecked Sendable {
     /// The append transaction, run only on the writer thread.
     private let appendTransaction: AppendTransaction
     private var queue: [Pending] = []
+    /// Whether a follower asked for the mirror to catch up with the cluster (`catchUp()`).
+    private var catchUpRequested = false
     private var committed: [Committed] = []
     private var stopping = false
     private var writerDone = false
@@ -65,11 +67,12 @@ public final class LogWriter: @unchecked Sendable {
     private var statisticsValue = Statistics()
     private var onCommit: (@Sendable (CommitReport) -> Void)?
 
-    /// A writer for `store`, started at once. `clock` stamps events.
-    public init(store: Store, clock: @escaping Clock = LogWriter.systemClock) {
+    /// A writer for `store`, started at once. `clock` stamps events. With `cluster`, the store is a mirror of the
+    /// cluster's log: each batch is ordered and made durable there first (see `ClusterLink`).
+    public init(store: Store, cluster: (any ClusterLink)? = nil, clock: @escaping Clock = LogWriter.systemClock) {
         self.store = store
         self.clock = clock
-        appendTransaction = AppendTransaction(store: store)
+        appendTransaction = AppendTransaction(store: store, link: cluster)
         let writer = Thread { [self] in runWriter() }
         writer.name = "roomlog-writer"
         writer.start()
@@ -116,6 +119,16 @@ public final class LogWriter: @unchecked Sendable {
         if let refusal { completion(.failure(refusal)) }
     }
 
+    /// Asks the writer to bring the mirror up to the cluster's head (a follower woken by the cluster); without a
+    /// cluster it does nothing. Returns at once; the events then reach tailers as commits do.
+    public func catchUp() {
+        guard appendTransaction.link != nil else { return }
+        condition.withLock {
+            catchUpRequested = true
+            condition.broadcast()
+        }
+    }
+
     /// `stop()` on a thread of its own, so an async caller waits without blocking a thread of the cooperative pool.
     public func stopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -139,14 +152,17 @@ public final class LogWriter: @unchecked Sendable {
 
     private func runWriter() {
         while let batch = nextBatch() {
-            let results = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
-            var report = CommitReport(commands: batch.count, events: 0, head: 0)
-            for case .success(.appended(let event, _)) in results {
-                report.events += 1
-                report.head = event.seq
+            let outcome: AppendTransaction.Outcome
+            if batch.isEmpty {
+                outcome = (try? appendTransaction.catchUp(now: clock())) ?? AppendTransaction.Outcome(results: [])
+            } else {
+                outcome = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
             }
+            var report = CommitReport(commands: batch.count, events: outcome.caughtUp, head: 0)
+            for case .success(.appended) in outcome.results { report.events += 1 }
+            if report.events > 0 { report.head = outcome.head }
             condition.withLock {
-                committed.append(Committed(batch: batch, results: results, report: report))
+                committed.append(Committed(batch: batch, results: outcome.results, report: report))
                 condition.broadcast()
             }
         }
@@ -156,10 +172,17 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// The next commands to run (at most `writerBatchCommandsMax`), or none when only a catch-up was asked for;
+    /// nil once stopped with nothing queued.
     private func nextBatch() -> [Pending]? {
         condition.withLock {
-            while queue.isEmpty || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) { condition.wait() }
-            if queue.isEmpty { return nil }
+            while (queue.isEmpty && !catchUpRequested) || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) { condition.wait() }
+            if queue.isEmpty {
+                guard catchUpRequested, !stopping else { return nil }
+                catchUpRequested = false
+                return []
+            }
+            catchUpRequested = false  // a batch catches up under the cluster's lock anyway
             let count = min(queue.count, store.configuration.writerBatchCommandsMax)
             if count == queue.count {
                 defer { queue = [] }

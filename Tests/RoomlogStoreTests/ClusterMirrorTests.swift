@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import RoomlogCore
+@testable import RoomlogStore
+import RoomlogTestSupport
+
+/// A cluster log in memory, shared by the writers of several stores ("hosts"): one append lock and the ordered
+/// events. The contract a real cluster (PostgreSQL) keeps, without a database.
+final class MemoryCluster: @unchecked Sendable {
+    struct Unreachable: Error {}
+
+    private let condition = NSCondition()
+    private var events: [Event] = []
+    private var locked = false
+    /// While true, the cluster cannot be reached.
+    var unreachable: Bool {
+        get { condition.withLock { isUnreachable } }
+        set { condition.withLock { isUnreachable = newValue } }
+    }
+    private var isUnreachable = false
+
+    var log: [Event] { condition.withLock { events } }
+
+    func link() -> Link { Link(cluster: self) }
+
+    final class Link: ClusterLink, @unchecked Sendable {
+        let cluster: MemoryCluster
+        init(cluster: MemoryCluster) { self.cluster = cluster }
+
+        func lock(after head: UInt64) throws -> [Event] {
+            try cluster.condition.withLock {
+                guard !cluster.isUnreachable else { throw Unreachable() }
+                while cluster.locked { cluster.condition.wait() }
+                cluster.locked = true
+                return Array(cluster.events.dropFirst(Int(head)))
+            }
+        }
+
+        func commit(_ events: [Event]) throws {
+            try cluster.condition.withLock {
+                precondition(cluster.locked, "commit without the lock")
+                defer {
+                    cluster.locked = false
+                    cluster.condition.broadcast()
+                }
+                guard !cluster.isUnreachable else { throw Unreachable() }
+                precondition(events.first.map { $0.seq == UInt64(cluster.events.count) + 1 } ?? true, "a batch after a gap")
+                cluster.events += events
+            }
+        }
+
+        func release() {
+            cluster.condition.withLock {
+                cluster.locked = false
+                cluster.condition.broadcast()
+            }
+        }
+
+        func fetch(after head: UInt64) throws -> [Event] {
+            try cluster.condition.withLock {
+                guard !cluster.isUnreachable else { throw Unreachable() }
+                return Array(cluster.events.dropFirst(Int(head)))
+            }
+        }
+    }
+}
+
+/// A host of a memory cluster: its own store (the mirror) and writer.
+final class MirrorHost: @unchecked Sendable {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-mirror-\(UUID().uuidString)").path
+    let store: Store
+    let writer: LogWriter
+
+    init(_ cluster: MemoryCluster) throws {
+        var configuration = StoreConfiguration(directory: directory)
+        configuration.environment.durable = false
+        store = try Store(configuration: configuration)
+        writer = LogWriter(store: store, cluster: cluster.link())
+    }
+
+    func close() {
+        writer.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Brings the mirror up to the cluster and waits until it has `seq`.
+    func catchUp(to seq: UInt64) async throws {
+        for _ in 0..<500 {
+            writer.catchUp()
+            if try store.head() >= seq { return }
+            await pause(milliseconds: 10)
+        }
+        throw StoreError.writerStopped
+    }
+}
+
+@Suite("A store as a mirror of a cluster's log")
+struct ClusterMirrorTests {
+    @Test("two hosts append at once: one order in the cluster, and each mirror equals it after catching up")
+    func twoHosts() async throws {
+        let cluster = MemoryCluster()
+        let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
+        defer { a.close(); b.close() }
+        _ = try await a.writer.append(.register(user: "alice", passwordHash: "h"))
+        _ = try await a.writer.append(.createRoom(user: "alice", room: "kkbox", topic: ""))
+        _ = try await b.writer.append(.register(user: "bob", passwordHash: "h"))  // b catches up under the lock first
+        _ = try await b.writer.append(.join(user: "bob", room: "kkbox"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                let (host, user) = index % 2 == 0 ? (a, "alice") : (b, "bob")
+                group.addTask { _ = try await host.writer.append(.post(user: user, room: "kkbox", body: "m\(index)", clientId: "c\(index)")) }
+            }
+            try await group.waitForAll()
+        }
+        let log = cluster.log
+        #expect(log.map(\.seq) == Array(1...204))
+        for host in [a, b] {
+            try await host.catchUp(to: 204)
+            #expect(try host.store.events(from: 1, limit: 1000) == log)
+            #expect(try host.store.verify().isSound)
+            #expect(try host.store.room(named: "kkbox")?.head == 202)
+        }
+    }
+
+    @Test("one name registered on two hosts at once: exactly one succeeds")
+    func oneName() async throws {
+        let cluster = MemoryCluster()
+        let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
+        defer { a.close(); b.close() }
+        func register(_ host: MirrorHost) async -> Result<CommandOutcome, any Error> {
+            do { return .success(try await host.writer.append(.register(user: "alice", passwordHash: "h"))) } catch { return .failure(error) }
+        }
+        async let first = register(a)
+        async let second = register(b)
+        let results = await [first, second]
+        #expect(results.filter { if case .success = $0 { true } else { false } }.count == 1)
+        #expect(results.contains { if case .failure(RoomlogError.nameTaken) = $0 { true } else { false } })
+        #expect(cluster.log.count == 1)
+    }
+
+    @Test("while the cluster cannot be reached, commands fail and nothing is appended; afterwards they succeed")
+    func unreachable() async throws {
+        let cluster = MemoryCluster()
+        let host = try MirrorHost(cluster)
+        defer { host.close() }
+        _ = try await host.writer.append(.register(user: "alice", passwordHash: "h"))
+        cluster.unreachable = true
+        await #expect(throws: MemoryCluster.Unreachable.self) { try await host.writer.append(.register(user: "bob", passwordHash: "h")) }
+        #expect(try host.store.head() == 1 && cluster.log.count == 1)
+        cluster.unreachable = false
+        #expect(try await host.writer.append(.register(user: "bob", passwordHash: "h")).event?.seq == 2)
+        #expect(try host.store.verify().isSound)
+    }
+
+    @Test("a host that only follows catches up with the cluster and wakes its tailers")
+    func follower() async throws {
+        let cluster = MemoryCluster()
+        let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
+        defer { a.close(); b.close() }
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock()
+            var seqs: [UInt64] = []
+        }
+        let seen = Seen()
+        let follower = try LogFollower(store: b.store, from: 1, onBatch: { batch in seen.lock.withLock { seen.seqs += batch.map(\.seq) } }, onEnd: { _ in })
+        defer { follower.stop() }
+        for index in 0..<5 { _ = try await a.writer.append(.register(user: "u\(index)", passwordHash: "h")) }
+        try await b.catchUp(to: 5)
+        for _ in 0..<200 where seen.lock.withLock({ seen.seqs.count }) < 5 { await pause(milliseconds: 10) }
+        #expect(seen.lock.withLock { seen.seqs } == [1, 2, 3, 4, 5])
+        #expect(try b.store.user(named: "u4") != nil)
+    }
+}
