@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
@@ -46,6 +47,18 @@ let package = Package(
             ]
         ),
         .target(name: "RoomlogTools", dependencies: ["RoomlogCore", "RoomlogStore", "CZlib"]),
+        .target(
+            name: "RoomlogCluster",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "RoomlogGateway",
             dependencies: [
@@ -70,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "roomlog",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway", "RoomlogCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

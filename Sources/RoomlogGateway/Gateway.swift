@@ -7,7 +7,7 @@ public import NIOCore
 import NIOPosix
 import RoomlogCore
 import RoomlogStore
-import ServiceLifecycle
+public import ServiceLifecycle
 import RoomlogAuth
 import UnixSignals
 
@@ -18,7 +18,7 @@ public enum Gateway {
     public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ErrorMiddleware(metrics: services.metrics, limits: services.limits))
-        router.add(middleware: SessionMiddleware(accounts: services.accounts))
+        router.add(middleware: SessionMiddleware(services: services))
         HealthRoutes(services: services).add(to: router)
         let accounts = AccountRoutes(services: services)
         accounts.add(to: router)
@@ -31,13 +31,14 @@ public enum Gateway {
 
     /// The application: the HTTP server plus the tail, the expiry sweep and the writer, shut down in that order's
     /// reverse (the server stops accepting and closes its connections first, the writer commits what it holds last).
-    public static func application(_ services: GatewayServices, logger: Logger,
+    public static func application(_ services: GatewayServices, logger: Logger, with extraServices: [any Service] = [],
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(services),
             server: HTTPServerBuilder { responder in RoomlogChildChannel(responder: responder, services: services) },
             configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port)),
-            services: [WriterService(writer: services.writer), BroadcastService(services: services, logger: logger), ExpiryService(services: services, logger: logger)],
+            services: [WriterService(writer: services.writer)] + extraServices
+                + [BroadcastService(services: services, logger: logger), ExpiryService(services: services, logger: logger)],
             onServerRunning: onServerRunning,
             logger: logger
         )
@@ -46,9 +47,11 @@ public enum Gateway {
     /// Runs the application until SIGTERM or SIGINT, then shuts it down within `shutdownGraceMilliseconds` whatever
     /// clients do: graceful shutdown gets all but the last second, cancellation the last, and if the process is still
     /// there at the deadline it exits at once (`ShutdownDeadline`).
-    public static func run(_ services: GatewayServices, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+    /// `extraServices` run beside the gateway's own (a cluster's follower), shut down before the writer.
+    public static func run(_ services: GatewayServices, logger: Logger, with extraServices: [any Service] = [],
+                           onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
         let grace = services.configuration.shutdownGraceMilliseconds
-        let app = application(services, logger: logger, onServerRunning: onServerRunning)
+        let app = application(services, logger: logger, with: extraServices, onServerRunning: onServerRunning)
         var configuration = ServiceGroupConfiguration(services: [app, ShutdownDeadline(milliseconds: grace, logger: logger)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(max(500, grace - 1000))

@@ -70,6 +70,9 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGraceMilliseconds: Int64 = 10_000
     /// How often expired sessions are closed, in milliseconds.
     public var expirySweepMilliseconds: Int64 = 30_000
+    /// In cluster mode, how long a token this host's mirror does not know may wait for the mirror to reach the
+    /// cluster's head before it is refused, in milliseconds.
+    public var sessionWaitMilliseconds: Int64 = 1000
     /// How far this gateway's tail may trail the head and still be ready, in milliseconds.
     public var readyLagMilliseconds: Int64 = 1000
 
@@ -108,6 +111,7 @@ public struct GatewayConfiguration: Sendable {
         try require(shutdownGraceMilliseconds >= 1000, "shutdownGraceMilliseconds")
         try require(expirySweepMilliseconds >= 1000, "expirySweepMilliseconds")
         try require(readyLagMilliseconds >= 1, "readyLagMilliseconds")
+        try require(sessionWaitMilliseconds >= 0, "sessionWaitMilliseconds")
     }
 }
 

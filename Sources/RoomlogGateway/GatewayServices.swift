@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOPosix
 import Synchronization
 public import RoomlogAuth
 import RoomlogCore
@@ -32,12 +33,15 @@ public final class GatewayServices: Sendable {
     public let metrics: GatewayMetrics
     /// Every event loop's WebSocket connections.
     let hubs: Hubs
+    /// The cluster this gateway's log mirrors, if any.
+    public let cluster: (any ClusterView)?
 
     /// Services over `store` and `writer`; throws `GatewayConfigurationError` or `AuthConfigurationError`.
     public init(store: Store, writer: LogWriter, configuration: GatewayConfiguration, auth: AuthConfiguration = AuthConfiguration(),
-                clock: @escaping LogWriter.Clock = LogWriter.systemClock) throws {
+                cluster: (any ClusterView)? = nil, clock: @escaping LogWriter.Clock = LogWriter.systemClock) throws {
         try configuration.validate()
         self.store = store
+        self.cluster = cluster
         self.writer = writer
         self.configuration = configuration
         self.clock = clock
@@ -53,6 +57,20 @@ public final class GatewayServices: Sendable {
             metrics.eventsAppended.increment(by: Int64(report.events))
             metrics.commitBatchCommands.record(Double(report.commands))
         }
+    }
+
+    /// The live session of `token`. In cluster mode, a token this mirror does not know yet (minted on another host
+    /// a moment ago) is looked up again once the mirror has reached the cluster's head, waiting at most
+    /// `sessionWaitMilliseconds`. Throws a storage error.
+    func authenticate(_ token: SessionToken) async throws -> Session? {
+        if let session = try accounts.authenticate(token) { return session }
+        guard let cluster, let head = try? await cluster.head() else { return nil }
+        let deadline = ContinuousClock.now + .milliseconds(configuration.sessionWaitMilliseconds)
+        while try store.head() < head, ContinuousClock.now < deadline {
+            writer.catchUp()
+            guard await ExpiryService.wait(milliseconds: 5, on: MultiThreadedEventLoopGroup.singleton.next()) else { break }
+        }
+        return try accounts.authenticate(token)
     }
 
     /// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when the peer is a trusted proxy.

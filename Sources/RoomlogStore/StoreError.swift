@@ -14,6 +14,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notNext(expected: UInt64, found: UInt64)
     /// A file-system call failed.
     case system(operation: String, errno: Int32)
+    /// The cluster whose log this store mirrors cannot take commands now (it cannot be reached); retry.
+    case clusterUnavailable(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badConfiguration(let what): "bad configuration: \(what)"
         case .notNext(let expected, let found): "expected seq \(expected), found \(found)"
         case .system(let operation, let errno): "\(operation) failed: errno \(errno)"
+        case .clusterUnavailable(let reason): "the cluster cannot take commands now (\(reason))"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RoomlogAuth
+import RoomlogCluster
 import RoomlogCore
 import RoomlogGateway
 import RoomlogStore
@@ -70,6 +71,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest WebSocket message from a client, in bytes after reassembly and inflation.") var frameBytesMax = environment("ROOMLOG_FRAME_BYTES_MAX") ?? GatewayConfiguration().frameBytesMax
     @Option(help: "The history page size when none is asked for, in events.") var historyPageDefault = environment("ROOMLOG_HISTORY_PAGE_DEFAULT") ?? GatewayConfiguration().historyPageEventsDefault
     @Option(help: "The largest history page, in events.") var historyPageMax = environment("ROOMLOG_HISTORY_PAGE_MAX") ?? GatewayConfiguration().historyPageEventsMax
+    @Option(help: "Run as one host of a cluster whose log PostgreSQL orders and keeps (postgres://USER@HOST/DATABASE); --data is then this host's mirror of it.")
+    var cluster: String?
     @Flag(help: "Commit without fsync (LMDB's MDB_NOSYNC): faster, and a crash of the process loses nothing, but a power loss or kernel crash may lose acknowledged messages or damage the log. Off by default.")
     var noSync = false
     @Option(help: "The bcrypt cost for new passwords.") var bcryptCost = environment("ROOMLOG_BCRYPT_COST") ?? AuthConfiguration().bcryptCost
@@ -140,18 +143,40 @@ struct Serve: AsyncParsableCommand {
         var storage = StoreConfiguration(directory: data)
         storage.environment.durable = !noSync
         storage.limits = limits
-        let store = try Store(configuration: storage)
         var gateway = gatewayConfiguration
         let files = FileLimit.raise(toFit: gateway.connectionsMax)
         if files - FileLimit.reservedFiles < gateway.connectionsMax {
             gateway.connectionsMax = max(1, files - FileLimit.reservedFiles)
             logger.notice("connections-max \(gatewayConfiguration.connectionsMax) needs \(gatewayConfiguration.connectionsMax + FileLimit.reservedFiles) open files and the hard limit allows \(files): at most \(gateway.connectionsMax) connections")
         }
-        let writer = LogWriter(store: store)
-        let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: authConfiguration)
-        try await Gateway.run(services, logger: logger) { channel in
+        let store: Store
+        let writer: LogWriter
+        var follower: ClusterFollower?
+        if let cluster = cluster ?? ProcessInfo.processInfo.environment["ROOMLOG_CLUSTER"] {
+            // The cluster's commit is the durable point: the mirror needs no fsync (a crashed host catches up).
+            storage.environment.durable = false
+            let address = try ClusterAddress(cluster)
+            let link: PostgresClusterLink
+            (store, link) = try Cluster.open(address, configuration: storage, logger: logger)
+            writer = LogWriter(store: store, cluster: link)
+            follower = ClusterFollower(address: address, writer: writer, health: link.health, logger: logger)
+        } else {
+            store = try Store(configuration: storage)
+            writer = LogWriter(store: store)
+        }
+        let services = try GatewayServices(store: store, writer: writer, configuration: gateway, auth: authConfiguration,
+                                           cluster: follower.map(FollowerView.init))
+        try await Gateway.run(services, logger: logger, with: follower.map { [$0] } ?? []) { channel in
             let address = channel.localAddress.map { "\($0)" } ?? "?"
             FileHandle.standardOutput.write(Data("roomlog: serving \(data) (epoch \(store.epoch), file limit \(files)) on \(address)\n".utf8))
         }
     }
+}
+
+/// The gateway's view of the cluster, through the follower's connection.
+struct FollowerView: ClusterView {
+    let follower: ClusterFollower
+
+    func head() async throws -> UInt64 { try await follower.head() }
+    var problem: String? { follower.problem }
 }

@@ -35,6 +35,7 @@ extension APIError {
         case let refusal as RateRefusal: self.init(.rateLimited, refusal.message, retryAfterSeconds: refusal.retryAfterSeconds)
         case StoreError.writerQueueFull: self.init(.unavailable, "the log writer's queue is full (writer-queue-commands-max); retry with the same message id")
         case StoreError.writerStopped: self.init(.unavailable, "the gateway is shutting down; retry on another")
+        case StoreError.clusterUnavailable(let reason): self.init(.unavailable, "the cluster cannot take commands now (\(reason)); retry with the same message id", retryAfterSeconds: 1)
         case let busy as PasswordHasher.Busy:
             self.init(.unavailable, "too many password checks are waiting (hash-queue-max \(busy.queueMax)); retry shortly", retryAfterSeconds: 1)
         case let error as HTTPError:

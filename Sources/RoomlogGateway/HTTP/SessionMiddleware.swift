@@ -9,11 +9,11 @@ import RoomlogCore
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
-    let accounts: Accounts
+    let services: GatewayServices
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         var context = context
-        if let (token, byCookie) = Self.token(request.header), let session = try accounts.authenticate(token) {
+        if let (token, byCookie) = Self.token(request.header), let session = try await services.authenticate(token) {
             context.identity = Identity(session: session, token: token, byCookie: byCookie)
         }
         return try await next(request, context)

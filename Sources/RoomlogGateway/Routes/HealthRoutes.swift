@@ -15,6 +15,7 @@ struct HealthRoutes {
     }
 
     func ready() throws -> Response {
+        if let problem = services.cluster?.problem { return APIError(.notReady, "the cluster cannot be reached: \(problem)").response }
         let head = try services.store.head()
         let tail = services.tailPosition.current
         let lagMilliseconds = services.clock().milliseconds - tail.caughtUpAt

@@ -158,6 +158,9 @@ public final class LogWriter: @unchecked Sendable {
             } else {
                 outcome = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
             }
+            if batch.isEmpty, outcome.caughtUp > 0 {
+                condition.withLock { catchUpRequested = true }  // a page of the cluster's log: there may be more
+            }
             var report = CommitReport(commands: batch.count, events: outcome.caughtUp, head: 0)
             for case .success(.appended) in outcome.results { report.events += 1 }
             if report.events > 0 { report.head = outcome.head }

@@ -1,0 +1,61 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One connection to the cluster's PostgreSQL, used synchronously by one thread at a time (the writer's, or a
+/// tool's): each statement blocks that thread, never an event loop or the cooperative pool, until PostgreSQL
+/// answers. After a failure the connection is dropped and made again on the next statement.
+final class ClusterConnection: @unchecked Sendable {
+    let address: ClusterAddress
+    let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextId = 0
+
+    init(address: ClusterAddress, logger: Logger) {
+        self.address = address
+        self.logger = logger
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Runs `query` and returns its rows; throws `ClusterError.unreachable` (and drops the connection) on any failure.
+    @discardableResult
+    func run(_ query: PostgresQuery) throws -> [PostgresRow] {
+        do {
+            let connection = try connected()
+            return Array(try connection.query(query, logger: logger).wait().rows)
+        } catch {
+            close()
+            throw ClusterError.unreachable(Self.describe(error))
+        }
+    }
+
+    /// Drops the connection, waiting until it is closed (the next statement makes a new one).
+    func close() {
+        let closing: EventLoopFuture<Void>? = connection?.close()
+        try? closing?.wait()
+        connection = nil
+    }
+
+    private func connected() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        nextId += 1
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: address.configuration,
+                                                        id: nextId, logger: logger).wait()
+        self.connection = connection
+        return connection
+    }
+
+    /// A one-line reason for `error`, with PostgreSQL's own message when it sent one.
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            return "\(psql.code)"
+        }
+        if let cluster = error as? ClusterError, case .unreachable(let reason) = cluster { return reason }
+        return "\(error)"
+    }
+}
