@@ -147,17 +147,25 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .testTarget(
+            name: "RoomlogClusterTests",
+            dependencies: [
+                "RoomlogCore", "RoomlogStore", "RoomlogCluster", "RoomlogTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RoomlogToolsTests", dependencies: ["RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-// The upcoming language features that Hummingbird builds with: `any` spelled out, members visible only through
-// the modules a file imports, and imports internal unless marked `public import`.
+// Upcoming language features that Hummingbird builds with: `any` spelled out, and imports internal unless marked
+// `public import`. Not MemberImportVisibility: with it, a C type that Glibc and another C module both declare
+// (`struct stat`, `sockaddr_in`) was found through CDispatch or CNIOLinux in some build orders and not in others,
+// so the same code failed or passed depending on what was compiled first.
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("MemberImportVisibility"),
         .enableUpcomingFeature("InternalImportsByDefault"),
     ]
 }

@@ -8,6 +8,8 @@ for package in "${packages[@]}"; do
 done
 # nginx: the proxy of Tools/cluster.sh and of the tests that run gateways behind it.
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
+# PostgreSQL: the cluster mode's log (serve --cluster), and the server the cluster tests start.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if ((${#missing[@]})); then
     sudo=""
     [[ $(id -u) -ne 0 ]] && sudo="sudo"

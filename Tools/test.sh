@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Tools/setup.sh
 swift build --build-tests
+# A throwaway PostgreSQL for the cluster tests (Tools/postgres.sh), stopped when this script ends.
+source Tools/postgres.sh
+postgres_start
+trap postgres_stop EXIT
 # The tests take seconds; a run that hangs (it happened once, see Tests/Support/Pause.swift) fails after 20 minutes
 # instead of holding CI until its own limit.
 timeout --kill-after=30s 20m swift test --skip-build --disable-xctest "$@"

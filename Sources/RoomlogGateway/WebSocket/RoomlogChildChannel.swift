@@ -52,13 +52,24 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: configuration.frameBytesMax,
                 shouldUpgrade: { channel, head in
                     guard Self.isWebSocketPath(head.uri) else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    let result = WebSocketAdmission.admit(services, header: { head.headers.first(name: $0) })
-                    admission.value = result
-                    guard case .success(let session) = result else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    channel.closeFuture.whenComplete { _ in services.sessionSockets.release(session.id) }
-                    var headers = HTTPHeaders()
-                    if Self.deflateOffered(head) { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.responseHeader) }
-                    return channel.eventLoop.makeSucceededFuture(headers)
+                    let header: @Sendable (String) -> String? = { head.headers.first(name: $0) }
+                    @Sendable func decide(_ result: Result<Session, APIError>) -> HTTPHeaders? {
+                        admission.value = result
+                        guard case .success(let session) = result else { return nil }
+                        channel.closeFuture.whenComplete { _ in services.sessionSockets.release(session.id) }
+                        var headers = HTTPHeaders()
+                        if Self.deflateOffered(head) { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.responseHeader) }
+                        return headers
+                    }
+                    let result = WebSocketAdmission.admit(services, header: header)
+                    // In cluster mode, a token minted on another host may not have reached this mirror yet.
+                    guard case .failure(let error) = result, error.code == .unauthorized, services.cluster != nil,
+                          let (token, _) = SessionMiddleware.token(header) else {
+                        return channel.eventLoop.makeSucceededFuture(decide(result))
+                    }
+                    return channel.eventLoop.makeFutureWithTask { try? await services.authenticate(token) }.map { session in
+                        decide(session.map { WebSocketAdmission.admit(services, header: header, session: $0) } ?? result)
+                    }
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {

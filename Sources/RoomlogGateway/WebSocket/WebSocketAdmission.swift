@@ -6,9 +6,10 @@ import RoomlogCore
 /// `socketsPerSessionMax`. A refusal is answered with its HTTP error, never a WebSocket close.
 enum WebSocketAdmission {
     /// The session, with one of its sockets reserved (release it when the connection closes), or the HTTP error that
-    /// refuses the upgrade. `header` reads a request header by lower-case name.
-    static func admit(_ services: GatewayServices, header: (String) -> String?) -> Result<Session, APIError> {
-        guard let (token, _) = SessionMiddleware.token(header), let session = try? services.accounts.authenticate(token) else {
+    /// refuses the upgrade. `header` reads a request header by lower-case name; `session` is the request's session
+    /// if it was looked up already (else it is looked up here).
+    static func admit(_ services: GatewayServices, header: (String) -> String?, session known: Session? = nil) -> Result<Session, APIError> {
+        guard let session = known ?? SessionMiddleware.token(header).flatMap({ try? services.accounts.authenticate($0.0) }) else {
             return .failure(.unauthorized)
         }
         if let origin = header("origin"), !services.origins.allows(origin, host: header("host")) {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import RoomlogCore
 @testable import RoomlogStore
+@testable import RoomlogCluster
+import Logging
 import RoomlogTestSupport
 
 /// A cluster log in memory, shared by the writers of several stores ("hosts"): one append lock and the ordered
@@ -65,17 +67,57 @@ final class MemoryCluster: @unchecked Sendable {
     }
 }
 
-/// A host of a memory cluster: its own store (the mirror) and writer.
+/// A cluster for the contract tests: in memory, or a fresh database on the test PostgreSQL.
+enum ClusterKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty cluster of this kind.
+    func make() throws -> TestCluster {
+        switch self {
+        case .memory: return .memory(MemoryCluster())
+        case .postgres: return .postgres(try ClusterAddress(TestPostgres.newDatabase()))
+        }
+    }
+}
+
+enum TestCluster: Sendable {
+    case memory(MemoryCluster)
+    case postgres(ClusterAddress)
+
+    /// The events the cluster holds.
+    var log: [Event] {
+        get throws {
+            switch self {
+            case .memory(let cluster): return cluster.log
+            case .postgres(let address):
+                let database = ClusterConnection(address: address, logger: Logger(label: "test"))
+                defer { database.close() }
+                return try ClusterSchema.events(after: 0, batchesMax: 1_000_000, database)
+            }
+        }
+    }
+}
+
+/// A host of a test cluster: its own store (the mirror) and writer.
 final class MirrorHost: @unchecked Sendable {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-mirror-\(UUID().uuidString)").path
     let store: Store
     let writer: LogWriter
 
-    init(_ cluster: MemoryCluster) throws {
+    init(_ cluster: TestCluster) throws {
         var configuration = StoreConfiguration(directory: directory)
         configuration.environment.durable = false
-        store = try Store(configuration: configuration)
-        writer = LogWriter(store: store, cluster: cluster.link())
+        switch cluster {
+        case .memory(let memory):
+            store = try Store(configuration: configuration)
+            writer = LogWriter(store: store, cluster: memory.link())
+        case .postgres(let address):
+            let (store, link) = try Cluster.open(address, configuration: configuration, logger: Logger(label: "test"))
+            self.store = store
+            writer = LogWriter(store: store, cluster: link)
+        }
     }
 
     func close() {
@@ -94,11 +136,11 @@ final class MirrorHost: @unchecked Sendable {
     }
 }
 
-@Suite("A store as a mirror of a cluster's log")
+@Suite("A store as a mirror of a cluster's log, in memory and on PostgreSQL")
 struct ClusterMirrorTests {
-    @Test("two hosts append at once: one order in the cluster, and each mirror equals it after catching up")
-    func twoHosts() async throws {
-        let cluster = MemoryCluster()
+    @Test("two hosts append at once: one order in the cluster, and each mirror equals it after catching up", arguments: ClusterKind.allCases)
+    func twoHosts(kind: ClusterKind) async throws {
+        let cluster = try kind.make()
         let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
         defer { a.close(); b.close() }
         _ = try await a.writer.append(.register(user: "alice", passwordHash: "h"))
@@ -112,7 +154,7 @@ struct ClusterMirrorTests {
             }
             try await group.waitForAll()
         }
-        let log = cluster.log
+        let log = try cluster.log
         #expect(log.map(\.seq) == Array(1...204))
         for host in [a, b] {
             try await host.catchUp(to: 204)
@@ -122,9 +164,9 @@ struct ClusterMirrorTests {
         }
     }
 
-    @Test("one name registered on two hosts at once: exactly one succeeds")
-    func oneName() async throws {
-        let cluster = MemoryCluster()
+    @Test("one name registered on two hosts at once: exactly one succeeds", arguments: ClusterKind.allCases)
+    func oneName(kind: ClusterKind) async throws {
+        let cluster = try kind.make()
         let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
         defer { a.close(); b.close() }
         func register(_ host: MirrorHost) async -> Result<CommandOutcome, any Error> {
@@ -135,26 +177,46 @@ struct ClusterMirrorTests {
         let results = await [first, second]
         #expect(results.filter { if case .success = $0 { true } else { false } }.count == 1)
         #expect(results.contains { if case .failure(RoomlogError.nameTaken) = $0 { true } else { false } })
-        #expect(cluster.log.count == 1)
+        #expect(try cluster.log.count == 1)
     }
 
     @Test("while the cluster cannot be reached, commands fail and nothing is appended; afterwards they succeed")
-    func unreachable() async throws {
-        let cluster = MemoryCluster()
-        let host = try MirrorHost(cluster)
+    func unreachableMemory() async throws {
+        let memory = MemoryCluster()
+        let host = try MirrorHost(.memory(memory))
         defer { host.close() }
         _ = try await host.writer.append(.register(user: "alice", passwordHash: "h"))
-        cluster.unreachable = true
+        memory.unreachable = true
         await #expect(throws: MemoryCluster.Unreachable.self) { try await host.writer.append(.register(user: "bob", passwordHash: "h")) }
-        #expect(try host.store.head() == 1 && cluster.log.count == 1)
-        cluster.unreachable = false
+        #expect(try host.store.head() == 1 && memory.log.count == 1)
+        memory.unreachable = false
         #expect(try await host.writer.append(.register(user: "bob", passwordHash: "h")).event?.seq == 2)
         #expect(try host.store.verify().isSound)
     }
 
-    @Test("a host that only follows catches up with the cluster and wakes its tailers")
-    func follower() async throws {
-        let cluster = MemoryCluster()
+    @Test("PostgreSQL stopped: commands fail at once with clusterUnavailable and nothing is appended; started again, they succeed")
+    func unreachablePostgres() async throws {
+        let server = try TestPostgres.Server()
+        defer { server.close() }
+        let host = try MirrorHost(.postgres(try ClusterAddress(server.address)))
+        defer { host.close() }
+        _ = try await host.writer.append(.register(user: "alice", passwordHash: "h"))
+        try server.stop()
+        let refused = await #expect(throws: StoreError.self) { try await host.writer.append(.register(user: "bob", passwordHash: "h")) }
+        guard case .clusterUnavailable? = refused else { return #expect(Bool(false), "\(String(describing: refused))") }
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await host.writer.append(.register(user: "carol", passwordHash: "h")) }
+        #expect(ContinuousClock.now - started < .milliseconds(1000), "refused at once, not after a connect timeout (2 s)")
+        #expect(try host.store.head() == 1)
+        try server.start()
+        await pause(milliseconds: 1100)
+        #expect(try await host.writer.append(.register(user: "bob", passwordHash: "h")).event?.seq == 2)
+        #expect(try host.store.verify().isSound)
+    }
+
+    @Test("a host that only follows catches up with the cluster and wakes its tailers", arguments: ClusterKind.allCases)
+    func follower(kind: ClusterKind) async throws {
+        let cluster = try kind.make()
         let (a, b) = (try MirrorHost(cluster), try MirrorHost(cluster))
         defer { a.close(); b.close() }
         final class Seen: @unchecked Sendable {
