@@ -53,7 +53,7 @@ final class ClusterConnection: @unchecked Sendable {
     static func describe(_ error: any Error) -> String {
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] { return message }
-            return "\(psql.code)"
+            return psql.underlying.map { "\(psql.code): \($0)" } ?? "\(psql.code)"
         }
         if let cluster = error as? ClusterError, case .unreachable(let reason) = cluster { return reason }
         return "\(error)"

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import RoomlogCluster
 import RoomlogStore
 import RoomlogTools
 
@@ -56,6 +58,19 @@ struct Roomlog: AsyncParsableCommand {
         abstract: "Roomlog: an event-sourced chat-room backend on one ordered, durable log.",
         subcommands: [Serve.self, Replay.self, Tail.self, Rebuild.self, Verify.self, Export.self, Import.self, Stats.self]
     )
+}
+
+/// The `--cluster` option of the tools that look at a cluster's log (`verify`, `rebuild`, `stats`).
+struct ClusterOption: ParsableArguments {
+    @Option(help: "The cluster whose log --data mirrors (postgres://USER@HOST/DATABASE; or ROOMLOG_CLUSTER).")
+    var cluster: String?
+
+    /// The cluster's address, from the option or ROOMLOG_CLUSTER; nil when neither is given. Throws `ClusterError`.
+    func address() throws -> ClusterAddress? {
+        try (cluster ?? ProcessInfo.processInfo.environment["ROOMLOG_CLUSTER"]).map(ClusterAddress.init)
+    }
+
+    static let logger = Logger(label: "roomlog")
 }
 
 /// The `--data` option every command shares.
