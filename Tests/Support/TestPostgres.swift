@@ -23,9 +23,14 @@ public enum TestPostgres {
         return try server() + "/" + name
     }
 
-    /// Runs `sql` on `database` with psql; throws with psql's error when it fails.
+    /// Runs `sql` on `database` of the shared server with psql; throws with psql's error when it fails.
     public static func psql(_ database: String, _ sql: String) throws {
-        let (status, output) = try run(binary("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", try server() + "/" + database, "-c", sql])
+        try psql(address: try server() + "/" + database, sql)
+    }
+
+    /// Runs `sql` on the database at `address` with psql.
+    static func psql(address: String, _ sql: String) throws {
+        let (status, output) = try run(binary("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", address, "-c", sql])
         guard status == 0 else { throw ChildProcess.Failure(description: "psql failed: \(output)") }
     }
 
@@ -33,7 +38,11 @@ public enum TestPostgres {
     public final class Server: @unchecked Sendable {
         let directory: String
         /// Its address, with the database `postgres`.
-        public let address: String
+        public var address: String { address(database: "postgres") }
+        let port: Int
+
+        /// Its address with `database`.
+        public func address(database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
 
         /// Creates and starts a server in a new temporary directory, on a free port of 127.0.0.1.
         public init() throws {
@@ -42,14 +51,18 @@ public enum TestPostgres {
             if getuid() == 0 { _ = try run("/usr/bin/chown", ["postgres", directory]) }
             let (status, output) = try asPostgres(binary("initdb"), ["-D", directory + "/data", "-A", "trust", "-U", "postgres"])
             guard status == 0 else { throw ChildProcess.Failure(description: "initdb failed: \(output)") }
-            let port = Int.random(in: 40000...60000)
+            port = Int.random(in: 40000...60000)
             let settings = "port = \(port)\nunix_socket_directories = '\(directory)'\nlisten_addresses = '127.0.0.1'\n"
             let configuration = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/data/postgresql.conf"))
             configuration.seekToEndOfFile()
             configuration.write(Data(settings.utf8))
             try configuration.close()
-            address = "postgres://postgres@127.0.0.1:\(port)/postgres"
             try start()
+        }
+
+        /// Runs `sql` on its database `postgres`.
+        public func psql(_ sql: String) throws {
+            try TestPostgres.psql(address: address, sql)
         }
 
         /// Starts it (again).
