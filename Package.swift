@@ -92,7 +92,8 @@ let package = Package(
         .executableTarget(
             name: "RoomlogBench",
             dependencies: [
-                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway",
+                "RoomlogCore", "RoomlogStore", "RoomlogAuth", "RoomlogTools", "RoomlogGateway", "RoomlogCluster",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

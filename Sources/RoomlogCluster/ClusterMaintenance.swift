@@ -78,4 +78,25 @@ public enum ClusterMaintenance {
         try? FileManager.default.removeItem(atPath: old)
         return head
     }
+
+    /// Creates the database `name` on the server at `address` (for benchmarks and drills); returns its address.
+    public static func createDatabase(_ address: ClusterAddress, named name: String, logger: Logger) throws -> String {
+        let database = ClusterConnection(address: address, logger: logger)
+        defer { database.close() }
+        try database.run("CREATE DATABASE \(unescaped: name)")
+        var components = URLComponents(string: address.description)!
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// PostgreSQL's WAL flushes so far and the milliseconds they took (`pg_stat_wal`; the time needs
+    /// `track_wal_io_timing`, which this turns on when it may).
+    public static func walFlushes(_ address: ClusterAddress, logger: Logger) throws -> (syncs: Int64, milliseconds: Double) {
+        let database = ClusterConnection(address: address, logger: logger)
+        defer { database.close() }
+        _ = try? database.run("ALTER SYSTEM SET track_wal_io_timing = on")
+        _ = try? database.run("SELECT pg_reload_conf()")
+        let row = try database.run("SELECT wal_sync, wal_sync_time FROM pg_stat_wal").first
+        return try row.map { try $0.decode((Int64, Double).self) } ?? (0, 0)
+    }
 }

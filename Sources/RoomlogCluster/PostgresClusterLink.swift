@@ -40,11 +40,12 @@ public final class PostgresClusterLink: ClusterLink, @unchecked Sendable {
     public func commit(_ events: [Event]) throws {
         try attempt {
             if let first = events.first, let last = events.last {
+                // One round trip for the row and its notification (FIELD-NOTES: each statement is one).
                 try database.run("""
-                    INSERT INTO roomlog_batches (first_seq, last_seq, events) \
-                    VALUES (\(Int64(first.seq)), \(Int64(last.seq)), \(BatchCoding.encode(events))) RETURNING first_seq
+                    WITH batch AS (INSERT INTO roomlog_batches (first_seq, last_seq, events) \
+                    VALUES (\(Int64(first.seq)), \(Int64(last.seq)), \(BatchCoding.encode(events))) RETURNING last_seq) \
+                    SELECT pg_notify(\(ClusterSchema.channel), last_seq::text) FROM batch
                     """)
-                try database.run("SELECT pg_notify(\(ClusterSchema.channel), \(String(last.seq)))")
             }
             try database.run("COMMIT")
         }

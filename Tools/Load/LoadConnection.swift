@@ -11,6 +11,8 @@ struct LoadPlan: Sendable {
     var subscribe: (room: String, expected: Int)?
     /// The room to send into, the messages per second, how many, and a name that makes each client id unique.
     var send: (room: String, rate: Double, count: Int, name: String)?
+    /// The gateway port this connection uses, when not the run's own (another host of a cluster).
+    var port: Int?
 }
 
 /// Counters shared by every connection of a run.

@@ -20,10 +20,20 @@ struct RoomlogLoad: AsyncParsableCommand {
 
 struct LoadOptions: ParsableArguments {
     @Option(help: "The gateway's port on 127.0.0.1.") var port = 8080
+    @Option(help: "Comma-separated ports of other hosts of the same cluster: subscribers are spread over them (senders stay on --port), so deliveries cross hosts.")
+    var subscriberPorts = ""
     @Option(help: "The gateway's pid, to report its peak RSS.") var serverPid: Int32?
     @Option(help: "Seconds of sending.") var seconds = 10.0
     @Option(help: "Event loop threads of the generator.") var threads = 1
     @Option(help: "A prefix for user and room names, so runs do not collide.") var prefix = "load\(Int.random(in: 1000...9999))"
+}
+
+extension LoadOptions {
+    /// The ports subscribers use, in turn: the other hosts when given, else this one.
+    var subscriberPortList: [Int] {
+        let ports = subscriberPorts.split(separator: ",").compactMap { Int($0) }
+        return ports.isEmpty ? [port] : ports
+    }
 }
 
 /// Plain HTTP to the gateway.
@@ -139,7 +149,7 @@ struct LoadRun {
             let (port, tally, progress, group) = (port, tally, progress, group)
             try await withThrowingTaskGroup(of: (any Channel, LoadConnection).self) { tasks in
                 for (token, plan) in plans[start..<min(start + batch, plans.count)] {
-                    tasks.addTask { try await LoadConnection.connect(group: group, port: port, token: token, plan: plan, tally: tally, progress: progress) }
+                    tasks.addTask { try await LoadConnection.connect(group: group, port: plan.port ?? port, token: token, plan: plan, tally: tally, progress: progress) }
                 }
                 for try await connection in tasks { connections.append(connection) }
             }
@@ -196,7 +206,10 @@ struct FanOut: AsyncParsableCommand {
         let count = Int(rate * options.seconds)
         var run = LoadRun(options: options)
         let publisher = LoadPlan(subscribe: nil, send: (room, rate, count, "pub"))
-        try await run.open([(tokens[0], publisher)] + tokens.dropFirst().map { ($0, LoadPlan(subscribe: (room, count), send: nil)) })
+        let ports = options.subscriberPortList
+        try await run.open([(tokens[0], publisher)] + tokens.dropFirst().enumerated().map { index, token in
+            (token, LoadPlan(subscribe: (room, count), send: nil, port: ports[index % ports.count]))
+        })
         print("\(subscribers) subscribers ready; sending \(count) messages at \(rate)/s")
         run.startSending()
         try? await run.wait(seconds: options.seconds + 30, "not every subscriber got every message") { $0.finished.load(ordering: .relaxed) >= subscribers }
@@ -239,9 +252,13 @@ struct RoomsShape: ParsableArguments {
         }
         let perSender = Int(rate * options.seconds)
         var run = LoadRun(options: options)
-        try await run.open(tokens.enumerated().map { index, token in
+        let crossing = !options.subscriberPorts.isEmpty
+        let ports = options.subscriberPortList
+        try await run.open(tokens.enumerated().flatMap { index, token in
             let room = "\(options.prefix)-r\(index / members)"
-            return (token, LoadPlan(subscribe: (room, perSender * members), send: (room, rate, perSender, "s\(index)")))
+            let subscribe = (room: room, expected: perSender * members), send = (room: room, rate: rate, count: perSender, name: "s\(index)")
+            guard crossing else { return [(token, LoadPlan(subscribe: subscribe, send: send))] }
+            return [(token, LoadPlan(subscribe: nil, send: send)), (token, LoadPlan(subscribe: subscribe, send: nil, port: ports[index % ports.count]))]
         })
         print("\(rooms * members) members ready; each sends \(perSender) messages at \(rate)/s")
         return run
