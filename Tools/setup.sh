@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Roomlog needs on a fresh Debian 12 machine with the Swift toolchain (idempotent).
 set -euo pipefail
-packages=(liblmdb-dev zlib1g-dev pkg-config)
+packages=(liblmdb-dev zlib1g-dev pkg-config curl iproute2)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
