@@ -153,7 +153,7 @@ struct HostileClientTests {
         let started = Date()
         gateway.child.signal(SIGTERM)
         _ = try await gateway.child.waitForExit(seconds: 20)
-        #expect(Date().timeIntervalSince(started) < 3.8)  // the grace, and the child's exit
+        #expect(Date().timeIntervalSince(started) < 4.5)  // the grace (3 s), and the child's exit on a busy machine
         let replay = try await run("roomlog", ["replay", "kkbox", "--data", data, "--json"])
         #expect(replay.lines.filter { $0.contains(#""type":"message.posted""#) }.count == 300)
         _ = reader
