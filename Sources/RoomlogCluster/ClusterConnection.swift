@@ -11,6 +11,8 @@ final class ClusterConnection: @unchecked Sendable {
     let logger: Logger
     private var connection: PostgresConnection?
     private var nextId = 0
+    /// Counts the connections made: a session-level lock lives only as long as the connection that took it.
+    private(set) var generation = 0
 
     init(address: ClusterAddress, logger: Logger) {
         self.address = address
@@ -43,6 +45,7 @@ final class ClusterConnection: @unchecked Sendable {
     private func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         nextId += 1
+        generation += 1
         let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: address.configuration,
                                                         id: nextId, logger: logger).wait()
         self.connection = connection

@@ -7,7 +7,7 @@ import RoomlogCore
 enum ClusterSchema {
     /// The schema this build writes and reads.
     static let version = 1
-    /// The transaction-scoped advisory lock that one writer in the cluster holds while it appends.
+    /// The session-level advisory lock that one writer in the cluster holds while it appends (`PostgresClusterLink`).
     static let appendLock: Int64 = 0x526F_6F6D_6C6F_6701
     /// The advisory lock held while the tables are created or migrated.
     static let migrationLock: Int64 = 0x526F_6F6D_6C6F_6702

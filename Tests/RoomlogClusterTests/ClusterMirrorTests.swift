@@ -13,7 +13,8 @@ final class MemoryCluster: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var events: [Event] = []
-    private var locked = false
+    /// The link whose writer holds the append lock.
+    private var holder: ObjectIdentifier?
     /// While true, the cluster cannot be reached.
     var unreachable: Bool {
         get { condition.withLock { isUnreachable } }
@@ -29,22 +30,25 @@ final class MemoryCluster: @unchecked Sendable {
         let cluster: MemoryCluster
         init(cluster: MemoryCluster) { self.cluster = cluster }
 
-        func lock(after head: UInt64) throws -> [Event] {
+        func acquire() throws {
             try cluster.condition.withLock {
                 guard !cluster.isUnreachable else { throw Unreachable() }
-                while cluster.locked { cluster.condition.wait() }
-                cluster.locked = true
+                while let holder = cluster.holder, holder != ObjectIdentifier(self) { cluster.condition.wait() }
+                cluster.holder = ObjectIdentifier(self)
+            }
+        }
+
+        func missing(after head: UInt64) throws -> [Event] {
+            try cluster.condition.withLock {
+                precondition(cluster.holder == ObjectIdentifier(self), "read without the lock")
+                guard !cluster.isUnreachable else { throw Unreachable() }
                 return Array(cluster.events.dropFirst(Int(head)))
             }
         }
 
         func commit(_ events: [Event]) throws {
             try cluster.condition.withLock {
-                precondition(cluster.locked, "commit without the lock")
-                defer {
-                    cluster.locked = false
-                    cluster.condition.broadcast()
-                }
+                precondition(cluster.holder == ObjectIdentifier(self), "commit without the lock")
                 guard !cluster.isUnreachable else { throw Unreachable() }
                 precondition(events.first.map { $0.seq == UInt64(cluster.events.count) + 1 } ?? true, "a batch after a gap")
                 cluster.events += events
@@ -53,7 +57,7 @@ final class MemoryCluster: @unchecked Sendable {
 
         func release() {
             cluster.condition.withLock {
-                cluster.locked = false
+                if cluster.holder == ObjectIdentifier(self) { cluster.holder = nil }
                 cluster.condition.broadcast()
             }
         }
@@ -106,9 +110,10 @@ final class MirrorHost: @unchecked Sendable {
     let store: Store
     let writer: LogWriter
 
-    init(_ cluster: TestCluster) throws {
+    init(_ cluster: TestCluster, mapSizeBytes: Int? = nil) throws {
         var configuration = StoreConfiguration(directory: directory)
         configuration.environment.durable = false
+        if let mapSizeBytes { configuration.environment.mapSizeBytes = mapSizeBytes }
         switch cluster {
         case .memory(let memory):
             store = try Store(configuration: configuration)
@@ -164,6 +169,34 @@ struct ClusterMirrorTests {
         }
     }
 
+    @Test("the mirrors' maps grow while two hosts append: the writer keeps the cluster's lock, each command's event is appended once", arguments: ClusterKind.allCases)
+    func mapGrowth(kind: ClusterKind) async throws {
+        let cluster = try kind.make()
+        let (a, b) = (try MirrorHost(cluster, mapSizeBytes: 1 << 20), try MirrorHost(cluster, mapSizeBytes: 1 << 20))
+        defer { a.close(); b.close() }
+        let before = a.store.environment.mapSizeBytes
+        _ = try await a.writer.append(.register(user: "alice", passwordHash: "h"))
+        _ = try await a.writer.append(.createRoom(user: "alice", room: "big", topic: ""))
+        let body = String(repeating: "x", count: 3000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<8 {
+                let host = lane % 2 == 0 ? a : b
+                group.addTask {
+                    for index in 0..<60 { _ = try await host.writer.append(.post(user: "alice", room: "big", body: body, clientId: "l\(lane)-\(index)")) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let log = try cluster.log
+        #expect(log.map(\.seq) == Array(1...482))
+        for host in [a, b] {
+            try await host.catchUp(to: 482)
+            #expect(try host.store.events(from: 1, limit: 1000) == log)
+            #expect(try host.store.verify().isSound)
+            #expect(host.store.environment.mapSizeBytes > before)
+        }
+    }
+
     @Test("one name registered on two hosts at once: exactly one succeeds", arguments: ClusterKind.allCases)
     func oneName(kind: ClusterKind) async throws {
         let cluster = try kind.make()
@@ -212,6 +245,23 @@ struct ClusterMirrorTests {
         await pause(milliseconds: 1100)
         #expect(try await host.writer.append(.register(user: "bob", passwordHash: "h")).event?.seq == 2)
         #expect(try host.store.verify().isSound)
+    }
+
+    @Test("a cluster that lost its last batch (a failover to a lagging standby): the mirror ahead of it appends nothing after the gap, and the lock is free")
+    func lostBatch() async throws {
+        let database = try TestPostgres.newDatabase()
+        let address = try ClusterAddress(database)
+        let host = try MirrorHost(.postgres(address))
+        defer { host.close() }
+        for user in ["alice", "bob"] { _ = try await host.writer.append(.register(user: user, passwordHash: "h")) }
+        try TestPostgres.psql(address: database, "DELETE FROM roomlog_batches WHERE first_seq = 2")
+        let refused = await #expect(throws: StoreError.self) { try await host.writer.append(.register(user: "carol", passwordHash: "h")) }
+        guard case .clusterUnavailable(let reason)? = refused else { return #expect(Bool(false), "\(String(describing: refused))") }
+        #expect(reason.contains("moved past 2"), "\(reason)")
+        #expect(try TestCluster.postgres(address).log.map(\.seq) == [1])
+        let probe = ClusterConnection(address: address, logger: Logger(label: "test"))
+        defer { probe.close() }
+        #expect(try probe.run("SELECT pg_try_advisory_lock(\(ClusterSchema.appendLock))").first?.decode(Bool.self) == true)
     }
 
     @Test("a host that only follows catches up with the cluster and wakes its tailers", arguments: ClusterKind.allCases)

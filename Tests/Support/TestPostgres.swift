@@ -29,7 +29,7 @@ public enum TestPostgres {
     }
 
     /// Runs `sql` on the database at `address` with psql.
-    static func psql(address: String, _ sql: String) throws {
+    public static func psql(address: String, _ sql: String) throws {
         let (status, output) = try run(binary("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", address, "-c", sql])
         guard status == 0 else { throw ChildProcess.Failure(description: "psql failed: \(output)") }
     }

@@ -7,8 +7,9 @@ import RoomlogCore
 /// transaction is aborted and run again without it, and it alone gets that error, so one client's command never
 /// fails another's. An error of the commit itself is not any one command's: it fails the whole batch.
 ///
-/// With a `ClusterLink` (this store is a mirror of a cluster's log), the transaction first takes the cluster's lock
-/// and applies the events the mirror lacks, and makes the batch durable in the cluster before committing locally.
+/// With a `ClusterLink` (this store is a mirror of a cluster's log), the cluster's lock is taken (or kept) before
+/// the transaction, which applies the events the mirror lacks and makes the batch durable in the cluster before
+/// committing locally.
 /// Used only on the writer's thread.
 final class AppendTransaction {
     let store: Store
@@ -71,6 +72,10 @@ final class AppendTransaction {
     /// One write transaction for `batch`; throws `CommandFailure` naming the command that failed with a storage
     /// error, or the error of the transaction itself.
     private func commit(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp, locking: Bool = true) throws -> Outcome {
+        if let link, locking { try link.acquire() }  // before the LMDB lock, never while holding it
+        // Set once the cluster holds the batch: if the transaction then runs again (the map grew at its commit), the
+        // batch's events come back from the cluster with any others, and the batch is not decided twice.
+        var durable: Outcome?
         let (outcome, merged) = try store.environment.write(deferringSync: true) { txn in
             let start = try store.head(txn)
             let applied = try store.appliedSeq(txn)
@@ -83,13 +88,14 @@ final class AppendTransaction {
             var appended: [Event] = []
             do {
                 if let link {
-                    for event in try locking ? link.lock(after: start) : link.fetch(after: start) {
+                    for event in try locking ? link.missing(after: start) : link.fetch(after: start) {
                         try append(event, head: &head, &state)
                         outcome.caughtUp += 1
                     }
                 }
+                if let durable { outcome = Outcome(results: durable.results, caughtUp: durable.caughtUp) }
                 outcome.results.reserveCapacity(batch.count)
-                for (index, item) in batch.enumerated() {
+                for (index, item) in batch.enumerated() where durable == nil {
                     do {
                         let result = try apply(item.command, by: item.session, now: now, head: &head, &state)
                         if case .success(.appended(let event, _)) = result { appended.append(event) }
@@ -102,7 +108,12 @@ final class AppendTransaction {
                 }
                 try state.flush()
                 if head != start { try txn.put(store.databases.meta, MetaKey.appliedSeq, StoreKeys.seq(head)) }
-                if let link, locking { try link.commit(appended) }
+                if let link, locking, durable == nil {
+                    try link.commit(appended)
+                    durable = outcome
+                }
+            } catch LMDBError.mapFull {
+                throw LMDBError.mapFull  // run again, still holding the cluster's lock
             } catch {
                 if let link, locking { link.release() }
                 throw error

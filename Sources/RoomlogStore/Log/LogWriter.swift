@@ -168,6 +168,9 @@ public final class LogWriter: @unchecked Sendable {
                 committed.append(Committed(batch: batch, results: outcome.results, report: report))
                 condition.broadcast()
             }
+            // Nothing more to append: the other hosts' writers may have the cluster's lock (after handing the batch
+            // over, so its sync and answers do not wait for the unlock).
+            if !batch.isEmpty, condition.withLock({ queue.isEmpty }) { appendTransaction.link?.release() }
         }
         condition.withLock {
             writerDone = true
