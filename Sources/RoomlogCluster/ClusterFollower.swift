@@ -74,7 +74,12 @@ public final class ClusterFollower: Service, @unchecked Sendable {
         PostgresConnection.connect(on: loop, configuration: address.configuration, id: 0, logger: logger).whenComplete { [self] connected in
             switch connected {
             case .success(let connection):
-                connection.addListener(channel: ClusterSchema.channel) { [writer] _, _ in writer.catchUp() }
+                // The payload is the cluster's new head, with the batch when it is small: nothing to do when the
+                // writer has it (its own commits), and no read when the writer can apply the batch it carries.
+                connection.addListener(channel: ClusterSchema.channel) { [writer] _, notification in
+                    let announced = ClusterNotification.parse(notification.payload)
+                    writer.catchUp(through: announced?.head, offering: announced?.events ?? [])
+                }
                 connection.query("LISTEN \(unescaped: ClusterSchema.channel)", logger: logger).whenComplete { [self] listening in
                     connecting = false
                     switch listening {

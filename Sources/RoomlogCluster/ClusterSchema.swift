@@ -58,6 +58,11 @@ enum ClusterSchema {
 
     /// Up to `limit` batches after `seq` (with their events after it), in order; throws `ClusterError`.
     static func events(after seq: UInt64, batchesMax limit: Int, _ database: ClusterConnection) throws -> [Event] {
+        try page(after: seq, batchesMax: limit, database).events
+    }
+
+    /// `events(after:batchesMax:)`, and whether the cluster holds batches after them (the page was full).
+    static func page(after seq: UInt64, batchesMax limit: Int, _ database: ClusterConnection) throws -> (events: [Event], more: Bool) {
         let rows = try database.run("""
             SELECT first_seq, events FROM roomlog_batches WHERE last_seq > \(Int64(seq)) ORDER BY first_seq LIMIT \(limit)
             """)
@@ -66,6 +71,6 @@ enum ClusterSchema {
             let (first, bytes) = try row.decode((Int64, ByteBuffer).self)
             events += try BatchCoding.decode(firstSeq: UInt64(first), bytes).filter { $0.seq > seq }
         }
-        return events
+        return (events, rows.count == limit)
     }
 }

@@ -50,9 +50,9 @@ public final class PostgresClusterLink: ClusterLink, @unchecked Sendable {
         let events = try attempt {
             var events: [Event] = []
             while true {
-                let page = try ClusterSchema.events(after: head + UInt64(events.count), batchesMax: Self.catchUpBatchesMax, database)
-                events += page
-                if page.isEmpty { return events }
+                let page = try ClusterSchema.page(after: head + UInt64(events.count), batchesMax: Self.catchUpBatchesMax, database)
+                events += page.events
+                if !page.more { return events }
             }
         }
         knownHead = events.last?.seq ?? head
@@ -68,12 +68,14 @@ public final class PostgresClusterLink: ClusterLink, @unchecked Sendable {
         do {
             // One autocommitted statement for the row and its notification: its commit is the durable point. The row
             // goes in only right after the cluster's head, so a writer that lost the lock unnoticed cannot fork the log.
+            let encoded = BatchCoding.encode(events)
+            let payload = ClusterNotification.payload(first: first.seq, last: last.seq, encoded: encoded)
             let rows = try attempt {
                 try database.run("""
                     WITH batch AS (INSERT INTO roomlog_batches (first_seq, last_seq, events) \
-                    SELECT \(Int64(first.seq)), \(Int64(last.seq)), \(BatchCoding.encode(events)) \
+                    SELECT \(Int64(first.seq)), \(Int64(last.seq)), \(encoded) \
                     WHERE (SELECT coalesce(max(last_seq), 0) FROM roomlog_batches) = \(Int64(first.seq) - 1) RETURNING last_seq) \
-                    SELECT pg_notify(\(ClusterSchema.channel), last_seq::text) FROM batch
+                    SELECT pg_notify(\(ClusterSchema.channel), \(payload)) FROM batch
                     """)
             }
             guard rows.count == 1 else {
@@ -95,8 +97,8 @@ public final class PostgresClusterLink: ClusterLink, @unchecked Sendable {
         _ = try? database.run("SELECT pg_advisory_unlock(\(ClusterSchema.appendLock))")
     }
 
-    public func fetch(after head: UInt64) throws -> [Event] {
-        try attempt { try ClusterSchema.events(after: head, batchesMax: Self.catchUpBatchesMax, database) }
+    public func fetch(after head: UInt64) throws -> (events: [Event], more: Bool) {
+        try attempt { try ClusterSchema.page(after: head, batchesMax: Self.catchUpBatchesMax, database) }
     }
 
     /// Runs `body` unless PostgreSQL failed less than `retryMilliseconds` ago; records the outcome in `health`.

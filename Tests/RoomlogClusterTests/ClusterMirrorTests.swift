@@ -62,10 +62,10 @@ final class MemoryCluster: @unchecked Sendable {
             }
         }
 
-        func fetch(after head: UInt64) throws -> [Event] {
+        func fetch(after head: UInt64) throws -> (events: [Event], more: Bool) {
             try cluster.condition.withLock {
                 guard !cluster.isUnreachable else { throw Unreachable() }
-                return Array(cluster.events.dropFirst(Int(head)))
+                return (Array(cluster.events.dropFirst(Int(head))), false)
             }
         }
     }
@@ -261,7 +261,30 @@ struct ClusterMirrorTests {
         #expect(try TestCluster.postgres(address).log.map(\.seq) == [1])
         let probe = ClusterConnection(address: address, logger: Logger(label: "test"))
         defer { probe.close() }
-        #expect(try probe.run("SELECT pg_try_advisory_lock(\(ClusterSchema.appendLock))").first?.decode(Bool.self) == true)
+        var free = false
+        for _ in 0..<100 where !free {  // PostgreSQL frees it when the closed connection's backend has ended
+            free = try probe.run("SELECT pg_try_advisory_lock(\(ClusterSchema.appendLock))").first?.decode(Bool.self) == true
+            if !free { await pause(milliseconds: 20) }
+        }
+        #expect(free)
+    }
+
+    @Test("a catch-up applies the events a notification carried without reading the cluster; offered events that do not follow the mirror's head are read instead")
+    func offeredEvents() async throws {
+        let memory = MemoryCluster()
+        let (a, b) = (try MirrorHost(.memory(memory)), try MirrorHost(.memory(memory)))
+        defer { a.close(); b.close() }
+        for user in ["alice", "bob", "carol"] { _ = try await a.writer.append(.register(user: user, passwordHash: "h")) }
+        let log = memory.log
+        memory.unreachable = true  // from here on, only what is offered can be applied
+        b.writer.catchUp(through: 2, offering: Array(log[1...1]))  // event 2 alone does not follow b's head (0)
+        await pause(milliseconds: 100)
+        #expect(try b.store.head() == 0)
+        b.writer.catchUp(through: 2, offering: Array(log[0...1]))
+        b.writer.catchUp(through: 3, offering: Array(log[2...2]))
+        for _ in 0..<100 where try b.store.head() < 3 { await pause(milliseconds: 10) }
+        #expect(try b.store.events(from: 1, limit: 10) == log)
+        #expect(try b.store.verify().isSound)
     }
 
     @Test("a host that only follows catches up with the cluster and wakes its tailers", arguments: ClusterKind.allCases)

@@ -24,6 +24,8 @@ final class AppendTransaction {
         var results: [Result<CommandOutcome, any Error>]
         var caughtUp = 0
         var head: UInt64 = 0
+        /// Whether the cluster holds more events than the catch-up applied (it reads a page at a time).
+        var more = false
     }
 
     init(store: Store, link: (any ClusterLink)? = nil) {
@@ -63,15 +65,17 @@ final class AppendTransaction {
         return outcome
     }
 
-    /// Applies the events of the cluster that the mirror lacks, without the cluster's lock (a follower's catch-up);
-    /// throws when the cluster cannot be read, or a storage error.
-    func catchUp(now: Timestamp) throws -> Outcome {
-        try commit([], now: now, locking: false)
+    /// Applies the events of the cluster that the mirror lacks, without the cluster's lock (a follower's catch-up):
+    /// those `offered` (consecutive, as notifications carried them) if they follow the mirror's head, else those
+    /// read from the cluster. Throws when the cluster cannot be read, or a storage error.
+    func catchUp(now: Timestamp, offered: [Event] = []) throws -> Outcome {
+        try commit([], now: now, locking: false, offered: offered)
     }
 
     /// One write transaction for `batch`; throws `CommandFailure` naming the command that failed with a storage
     /// error, or the error of the transaction itself.
-    private func commit(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp, locking: Bool = true) throws -> Outcome {
+    private func commit(_ batch: [(command: Command, session: TokenDigest?)], now: Timestamp, locking: Bool = true,
+                        offered: [Event] = []) throws -> Outcome {
         if let link, locking { try link.acquire() }  // before the LMDB lock, never while holding it
         // Set once the cluster holds the batch: if the transaction then runs again (the map grew at its commit), the
         // batch's events come back from the cluster with any others, and the batch is not decided twice.
@@ -88,10 +92,12 @@ final class AppendTransaction {
             var appended: [Event] = []
             do {
                 if let link {
-                    for event in try locking ? link.missing(after: start) : link.fetch(after: start) {
+                    let (events, more) = locking ? (try link.missing(after: start), false) : try Self.fromCluster(after: start, offered: offered, link)
+                    for event in events {
                         try append(event, head: &head, &state)
                         outcome.caughtUp += 1
                     }
+                    outcome.more = more
                 }
                 if let durable { outcome = Outcome(results: durable.results, caughtUp: durable.caughtUp) }
                 outcome.results.reserveCapacity(batch.count)
@@ -124,6 +130,12 @@ final class AppendTransaction {
         recentClientIds.committed(head: outcome.head, mergedThrough: merged)
         cache.committed(head: outcome.head)
         return outcome
+    }
+
+    /// The events after `start`: from `offered` when they reach back to it, else read from the cluster.
+    private static func fromCluster(after start: UInt64, offered: [Event], _ link: any ClusterLink) throws -> (events: [Event], more: Bool) {
+        guard let first = offered.first?.seq, let last = offered.last?.seq, first <= start + 1 else { return try link.fetch(after: start) }
+        return (last <= start ? [] : Array(offered[Int(start + 1 - first)...]), false)
     }
 
     /// Appends `event`, which must be the log's next, and applies it to the projections.

@@ -21,6 +21,7 @@ public protocol ClusterLink: AnyObject, Sendable {
     func commit(_ events: [Event]) throws
     /// Gives up the lock, if held: when the writer has nothing left to append, or after a failure.
     func release()
-    /// The events after `head` that the cluster holds, in `seq` order, without the lock (a mirror catching up).
-    func fetch(after head: UInt64) throws -> [Event]
+    /// The events after `head` that the cluster holds, in `seq` order, without the lock (a mirror catching up): all of
+    /// them or a page, and whether the cluster holds more after them.
+    func fetch(after head: UInt64) throws -> (events: [Event], more: Bool)
 }

@@ -58,8 +58,16 @@ public final class LogWriter: @unchecked Sendable {
     /// The append transaction, run only on the writer thread.
     private let appendTransaction: AppendTransaction
     private var queue: [Pending] = []
-    /// Whether a follower asked for the mirror to catch up with the cluster (`catchUp()`).
-    private var catchUpRequested = false
+    /// How far a follower asked the mirror to catch up with the cluster (`catchUp(through:)`; `.max`: to its head),
+    /// or nil.
+    private var catchUpThrough: UInt64?
+    /// Consecutive events of the cluster that notifications carried, not yet applied (at most `offeredEventsMax`).
+    private var offered: [Event] = []
+    /// The events a catch-up applies without reading them from the cluster (the writer thread's).
+    private var catchUpOffered: [Event] = []
+    static let offeredEventsMax = 4096
+    /// The head of the log after this writer's last transaction (another process may have appended since).
+    private var knownHead: UInt64 = 0
     private var committed: [Committed] = []
     private var stopping = false
     private var writerDone = false
@@ -119,12 +127,21 @@ public final class LogWriter: @unchecked Sendable {
         if let refusal { completion(.failure(refusal)) }
     }
 
-    /// Asks the writer to bring the mirror up to the cluster's head (a follower woken by the cluster); without a
-    /// cluster it does nothing. Returns at once; the events then reach tailers as commits do.
-    public func catchUp() {
+    /// Asks the writer to bring the mirror up to the cluster's head (a follower woken by the cluster), or up to `seq`
+    /// (the cluster's head as a notification told it): nothing to do if this writer's last transaction reached it.
+    /// `offering`: the cluster's events up to `seq` that the notification carried, applied without reading them.
+    /// Without a cluster it does nothing. Returns at once; the events then reach tailers as commits do.
+    public func catchUp(through seq: UInt64? = nil, offering events: [Event] = []) {
         guard appendTransaction.link != nil else { return }
         condition.withLock {
-            catchUpRequested = true
+            let target = seq ?? .max
+            if target <= knownHead { return }
+            catchUpThrough = max(catchUpThrough ?? 0, target)
+            if let first = events.first, first.seq == (offered.last?.seq ?? 0) + 1, offered.count + events.count <= Self.offeredEventsMax {
+                offered += events
+            } else if events.count <= Self.offeredEventsMax {
+                offered = events
+            }
             condition.broadcast()
         }
     }
@@ -154,12 +171,14 @@ public final class LogWriter: @unchecked Sendable {
         while let batch = nextBatch() {
             let outcome: AppendTransaction.Outcome
             if batch.isEmpty {
-                outcome = (try? appendTransaction.catchUp(now: clock())) ?? AppendTransaction.Outcome(results: [])
+                outcome = (try? appendTransaction.catchUp(now: clock(), offered: catchUpOffered)) ?? AppendTransaction.Outcome(results: [])
+                catchUpOffered = []
             } else {
                 outcome = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
             }
-            if batch.isEmpty, outcome.caughtUp > 0 {
-                condition.withLock { catchUpRequested = true }  // a page of the cluster's log: there may be more
+            condition.withLock {
+                knownHead = max(knownHead, outcome.head)
+                if outcome.more { catchUpThrough = .max }  // a page of the cluster's log: the rest in the next transaction
             }
             var report = CommitReport(commands: batch.count, events: outcome.caughtUp, head: 0)
             for case .success(.appended) in outcome.results { report.events += 1 }
@@ -182,13 +201,21 @@ public final class LogWriter: @unchecked Sendable {
     /// nil once stopped with nothing queued.
     private func nextBatch() -> [Pending]? {
         condition.withLock {
-            while (queue.isEmpty && !catchUpRequested) || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) { condition.wait() }
-            if queue.isEmpty {
-                guard catchUpRequested, !stopping else { return nil }
-                catchUpRequested = false
-                return []
+            while true {
+                while (queue.isEmpty && catchUpThrough == nil) || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) {
+                    condition.wait()
+                }
+                guard queue.isEmpty else { break }
+                guard let through = catchUpThrough, !stopping else { return nil }
+                catchUpThrough = nil
+                defer { offered = [] }
+                if through > knownHead {  // else the writer's own commits reached it meanwhile
+                    if let last = offered.last?.seq, last >= through { catchUpOffered = offered }
+                    return []
+                }
             }
-            catchUpRequested = false  // a batch catches up under the cluster's lock anyway
+            catchUpThrough = nil  // a batch catches up under the cluster's lock anyway
+            offered = []
             let count = min(queue.count, store.configuration.writerBatchCommandsMax)
             if count == queue.count {
                 defer { queue = [] }
