@@ -35,6 +35,16 @@ public struct ClusterAddress: Sendable, CustomStringConvertible {
         description = shown.string ?? text
     }
 
+    /// `configuration`, naming this process and its connection's `role` in `application_name` (as
+    /// `pg_stat_activity` shows it: which host's writer holds the append lock, for one).
+    func configuration(role: String) -> PostgresConnection.Configuration {
+        var configuration = configuration
+        var host = [CChar](repeating: 0, count: 256)
+        let name = gethostname(&host, host.count - 1) == 0 ? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        configuration.options.additionalStartupParameters.append(("application_name", "roomlog \(role) pid \(getpid()) on \(name)"))
+        return configuration
+    }
+
     static func tls(_ mode: String, _ text: String) throws -> PostgresConnection.Configuration.TLS {
         switch mode {
         case "disable": return .disable

@@ -9,13 +9,16 @@ import PostgresNIO
 final class ClusterConnection: @unchecked Sendable {
     let address: ClusterAddress
     let logger: Logger
+    /// What the connection is for, in its `application_name`.
+    let role: String
     private var connection: PostgresConnection?
     private var nextId = 0
     /// Counts the connections made: a session-level lock lives only as long as the connection that took it.
     private(set) var generation = 0
 
-    init(address: ClusterAddress, logger: Logger) {
+    init(address: ClusterAddress, role: String = "tool", logger: Logger) {
         self.address = address
+        self.role = role
         self.logger = logger
     }
 
@@ -46,7 +49,7 @@ final class ClusterConnection: @unchecked Sendable {
         if let connection, !connection.isClosed { return connection }
         nextId += 1
         generation += 1
-        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: address.configuration,
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: address.configuration(role: role),
                                                         id: nextId, logger: logger).wait()
         self.connection = connection
         return connection

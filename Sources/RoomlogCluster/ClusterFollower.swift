@@ -71,7 +71,7 @@ public final class ClusterFollower: Service, @unchecked Sendable {
     private func listen() {
         guard !connecting, connection?.isClosed ?? true else { return }
         connecting = true
-        PostgresConnection.connect(on: loop, configuration: address.configuration, id: 0, logger: logger).whenComplete { [self] connected in
+        PostgresConnection.connect(on: loop, configuration: address.configuration(role: "follower"), id: 0, logger: logger).whenComplete { [self] connected in
             switch connected {
             case .success(let connection):
                 // The payload is the cluster's new head, with the batch when it is small: nothing to do when the

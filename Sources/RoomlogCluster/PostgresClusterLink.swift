@@ -28,7 +28,7 @@ public final class PostgresClusterLink: ClusterLink, @unchecked Sendable {
 
     /// A link to the cluster at `address`.
     public init(address: ClusterAddress, health: ClusterHealth, retryMilliseconds: Int64 = 1000, holdMilliseconds: Int64 = 5, logger: Logger) {
-        database = ClusterConnection(address: address, logger: logger)
+        database = ClusterConnection(address: address, role: "writer", logger: logger)
         self.health = health
         self.retryMilliseconds = retryMilliseconds
         self.holdMilliseconds = holdMilliseconds

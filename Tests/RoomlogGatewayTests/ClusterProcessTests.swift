@@ -118,6 +118,76 @@ struct ClusterProcessTests {
         await cluster.stop()
     }
 
+    @Test("SIGKILL a host while its writer holds the cluster's append lock (as PostgreSQL shows it): the other host appends at once after, and nothing acknowledged is lost")
+    func killedHoldingLock() async throws {
+        let limits = ["--sends-per-second", "100000", "--send-burst", "100000"]
+        let cluster = try await ClusterHosts(count: 2, arguments: limits)
+        let (victim, other) = (cluster.hosts[0], cluster.hosts[1])
+        let alice = try await victim.user("alice")
+        _ = try await victim.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice)
+        // Eight senders keep the victim's writer busy, so it keeps the lock across batches; each stops at its first
+        // failure (the kill) or after 2,000 messages.
+        let load = Task {
+            try await withThrowingTaskGroup(of: [String].self) { group in
+                for lane in 0..<8 {
+                    group.addTask {
+                        var acked: [String] = []
+                        for index in 0..<2000 {
+                            let id = "l\(lane)-\(index)"
+                            guard let answer = try? await victim.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"\#(id)","id":"\#(id)"}"#, token: alice),
+                                  answer.status == 201 else { break }
+                            acked.append(id)
+                        }
+                        return acked
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+        }
+        let holder = """
+            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+            WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = \(0x526F_6F6D_6C6F_6701 as Int64)
+            """
+        let victimWriter = "roomlog writer pid \(victim.child.process.processIdentifier) "
+        for _ in 0..<1000 {  // a few hundred messages in first
+            let room = try await victim.call("GET", "/api/v1/rooms/kkbox", token: alice)
+            if (room.json["room"] as? [String: Any])?["head"] as? Int ?? 0 >= 300 { break }
+            await pause(milliseconds: 10)
+        }
+        var held = false
+        for _ in 0..<500 where !held {
+            held = try TestPostgres.query(address: cluster.cluster, holder).hasPrefix(victimWriter)
+            if !held { await pause(milliseconds: 2) }
+        }
+        #expect(held, "the victim's writer was seen holding the lock")
+        victim.child.kill()
+        let acknowledged = try await load.value
+        #expect(acknowledged.count >= 300 && acknowledged.count < 8 * 2000, "killed during the load (\(acknowledged.count) acknowledged)")
+        _ = try await victim.child.waitForExit()
+        let started = ContinuousClock.now
+        let after = try await other.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"after","id":"after"}"#, token: alice)
+        #expect(after.status == 201)
+        #expect(ContinuousClock.now - started < .seconds(2), "the lock went with the killed writer's connection")
+        try await cluster.restart(0, arguments: limits)
+        await pause(milliseconds: 300)
+        for host in cluster.hosts {
+            var ids: [String] = []
+            var after = 0
+            while true {
+                let page = try await host.call("GET", "/api/v1/rooms/kkbox/events?after=\(after)&limit=500", token: alice)
+                let events = page.json["events"] as? [[String: Any]] ?? []
+                ids += events.compactMap { $0["id"] as? String }
+                guard events.count == 500, let last = events.last?["roomSeq"] as? Int else { break }
+                after = last
+            }
+            #expect(ids.count == Set(ids).count, "no message twice")
+            #expect(Set(acknowledged).subtracting(ids).isEmpty, "every acknowledged message is there")
+            #expect(ids.contains("after"))
+        }
+        #expect(try await cluster.verify() == [])
+        await cluster.stop()
+    }
+
     @Test("PostgreSQL stopped for 5 s during load: sends get 503, reads continue, sends resume, nothing acknowledged is lost")
     func databaseDown() async throws {
         let server = try TestPostgres.Server()

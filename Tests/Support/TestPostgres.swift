@@ -34,6 +34,13 @@ public enum TestPostgres {
         guard status == 0 else { throw ChildProcess.Failure(description: "psql failed: \(output)") }
     }
 
+    /// The rows `sql` returns on the database at `address`, as psql prints them unaligned (`|` between fields).
+    public static func query(address: String, _ sql: String) throws -> String {
+        let (status, output) = try run(binary("psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", address, "-c", sql])
+        guard status == 0 else { throw ChildProcess.Failure(description: "psql failed: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A PostgreSQL of its own, for a test that stops and starts it (the shared one serves tests running at once).
     public final class Server: @unchecked Sendable {
         let directory: String
