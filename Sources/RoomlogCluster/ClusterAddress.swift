@@ -36,12 +36,18 @@ public struct ClusterAddress: Sendable, CustomStringConvertible {
     }
 
     /// `configuration`, naming this process and its connection's `role` in `application_name` (as
-    /// `pg_stat_activity` shows it: which host's writer holds the append lock, for one).
+    /// `pg_stat_activity` shows it: which host's writer holds the append lock, for one), and asking PostgreSQL to
+    /// drop the connection of a host that has gone silent within seconds rather than hours (TCP keepalives and
+    /// user timeout; ignored over a unix socket): a writer cut off while it holds the append lock then frees it
+    /// for the other hosts within about 8 s.
     func configuration(role: String) -> PostgresConnection.Configuration {
         var configuration = configuration
         var host = [CChar](repeating: 0, count: 256)
         let name = gethostname(&host, host.count - 1) == 0 ? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
-        configuration.options.additionalStartupParameters.append(("application_name", "roomlog \(role) pid \(getpid()) on \(name)"))
+        configuration.options.additionalStartupParameters += [
+            ("application_name", "roomlog \(role) pid \(getpid()) on \(name)"),
+            ("tcp_keepalives_idle", "5"), ("tcp_keepalives_interval", "1"), ("tcp_keepalives_count", "3"), ("tcp_user_timeout", "5000"),
+        ]
         return configuration
     }
 

@@ -11,14 +11,18 @@ final class ClusterConnection: @unchecked Sendable {
     let logger: Logger
     /// What the connection is for, in its `application_name`.
     let role: String
+    /// How long a statement may go unanswered before the connection is dropped: a connection whose peer vanished
+    /// would otherwise wait for ever. Longer than PostgreSQL takes to free the lock of a host cut off (about 8 s).
+    let statementSeconds: Int64
     private var connection: PostgresConnection?
     private var nextId = 0
     /// Counts the connections made: a session-level lock lives only as long as the connection that took it.
     private(set) var generation = 0
 
-    init(address: ClusterAddress, role: String = "tool", logger: Logger) {
+    init(address: ClusterAddress, role: String = "tool", statementSeconds: Int64 = 15, logger: Logger) {
         self.address = address
         self.role = role
+        self.statementSeconds = statementSeconds
         self.logger = logger
     }
 
@@ -26,12 +30,20 @@ final class ClusterConnection: @unchecked Sendable {
         close()
     }
 
-    /// Runs `query` and returns its rows; throws `ClusterError.unreachable` (and drops the connection) on any failure.
+
+    /// Runs `query` and returns its rows; throws `ClusterError.unreachable` (and drops the connection) on any failure,
+    /// also when PostgreSQL does not answer within `statementSeconds`.
     @discardableResult
     func run(_ query: PostgresQuery) throws -> [PostgresRow] {
         do {
             let connection = try connected()
-            return Array(try connection.query(query, logger: logger).wait().rows)
+            let answer = connection.query(query, logger: logger)
+            let timeout = connection.eventLoop.scheduleTask(in: .seconds(statementSeconds)) {
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in }
+            }
+            defer { timeout.cancel() }
+            return Array(try answer.wait().rows)
         } catch {
             close()
             throw ClusterError.unreachable(Self.describe(error))
