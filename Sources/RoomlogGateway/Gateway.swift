@@ -17,6 +17,7 @@ public enum Gateway {
     /// every `/api/v1` route but register and login runs in a `SessionContext`, answered 401 without one.
     public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        router.add(middleware: ConnectionCloseMiddleware())
         router.add(middleware: ErrorMiddleware(metrics: services.metrics, limits: services.limits))
         router.add(middleware: SessionMiddleware(services: services))
         HealthRoutes(services: services).add(to: router)

@@ -114,4 +114,17 @@ struct AccountRouteTests {
             #expect(try await client.call(.get, "/api/v1/me", token: "forged").errorCode == "unauthorized")
         }
     }
+
+    @Test("a request with Connection: close gets Connection: close in its answer (nginx reuses the connection otherwise); others do not")
+    func connectionClose() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.run { client in
+            let closing = try await client.call(.post, "/api/v1/register", #"{"name":"alice","password":"correct horse"}"#, headers: [.connection: "close"])
+            #expect(closing.status == .created && closing.headers[.connection] == "close")
+            let failing = try await client.call(.post, "/api/v1/login", #"{"name":"alice","password":"wrong horse"}"#, headers: [.connection: "close"])
+            #expect(failing.status == .unauthorized && failing.headers[.connection] == "close")
+            #expect(try await client.call(.get, "/healthz").headers[.connection] == nil)
+        }
+    }
 }

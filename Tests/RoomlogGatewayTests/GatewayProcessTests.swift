@@ -242,6 +242,36 @@ extension Endpoint {
 
 @Suite("Gateways behind nginx", .serialized)
 struct ProxyTests {
+    @Test("through a real nginx, 60 users register and log in 8 at a time: every request is answered, none 502")
+    func concurrentRequests() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let limits = ["--registrations-per-minute", "1000", "--login-attempts-per-minute", "1000"]
+        let a = try await GatewayProcess(data: data, arguments: limits)
+        let b = try await GatewayProcess(data: data, arguments: limits)
+        let proxy = try await ProxyProcess(upstreams: [a.port, b.port])
+        let front = Endpoint(port: proxy.port)
+        var statuses: [Int: Int] = [:]
+        try await withThrowingTaskGroup(of: [Int].self) { group in
+            for lane in 0..<8 {
+                group.addTask {
+                    var statuses: [Int] = []
+                    for index in stride(from: lane, to: 60, by: 8) {
+                        let body = #"{"name":"user\#(index)","password":"password of \#(index)"}"#
+                        statuses.append(try await front.call("POST", "/api/v1/register", body).status)
+                        statuses.append(try await front.call("POST", "/api/v1/login", body).status)
+                    }
+                    return statuses
+                }
+            }
+            for try await lane in group { for status in lane { statuses[status, default: 0] += 1 } }
+        }
+        #expect(statuses == [201: 60, 200: 60])
+        try await proxy.stop()
+        _ = try await a.stop()
+        _ = try await b.stop()
+    }
+
     @Test("through a real nginx: register, log in, a WebSocket and messages pass across two gateways")
     func throughNginx() async throws {
         let data = temporaryDataDirectory()
