@@ -23,7 +23,7 @@ upstreams=""
 for ((i = 1; i <= gateways; i++)); do
     .build/debug/roomlog serve --data "$data" --port $((port + i)) --trusted-proxy 127.0.0.1 &
     pids+=($!)
-    upstreams+="server 127.0.0.1:$((port + i)) max_fails=1 fail_timeout=2s; "
+    upstreams+="server 127.0.0.1:$((port + i)) max_fails=0; "
 done
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@LISTEN@|127.0.0.1:$port|g" -e "s|@UPSTREAMS@|$upstreams|g" \
     Tools/nginx/roomlog.conf.template > "$prefix/nginx.conf"

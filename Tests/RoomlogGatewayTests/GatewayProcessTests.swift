@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Glibc
+import Synchronization
 import Testing
 import RoomlogStore
 import RoomlogTestSupport
@@ -42,6 +43,12 @@ final class GatewayProcess: @unchecked Sendable {
 
     func user(_ name: String) async throws -> String {
         try await Endpoint(port: port).user(name)
+    }
+
+    /// The gateway's `/metrics` text.
+    func metrics() async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -200,7 +207,7 @@ final class ProxyProcess: @unchecked Sendable {
         let configuration = template
             .replacingOccurrences(of: "@PREFIX@", with: prefix)
             .replacingOccurrences(of: "@LISTEN@", with: "127.0.0.1:\(port)")
-            .replacingOccurrences(of: "@UPSTREAMS@", with: upstreams.map { "server 127.0.0.1:\($0) max_fails=1 fail_timeout=2s;" }.joined(separator: " "))
+            .replacingOccurrences(of: "@UPSTREAMS@", with: upstreams.map { "server 127.0.0.1:\($0) max_fails=0;" }.joined(separator: " "))
         try configuration.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
         child = try ChildProcess(nginx, ["-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"])
         let deadline = Date().addingTimeInterval(15)
@@ -299,4 +306,104 @@ struct ProxyTests {
         _ = try await a.stop()
         _ = try await b.stop()
     }
+
+    @Test("SIGKILL the gateway a WebSocket client is on: it reconnects through nginx to the other and resumes with after, nothing lost or repeated")
+    func gatewayKilled() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let gateways = [try await GatewayProcess(data: data), try await GatewayProcess(data: data)]
+        let proxy = try await ProxyProcess(upstreams: gateways.map(\.port))
+        let front = Endpoint(port: proxy.port)
+        let alice = try await front.user("alice")
+        let bob = try await front.user("bob")
+        #expect(try await front.call("POST", "/api/v1/rooms", #"{"name":"kkbox"}"#, token: alice).status == 201)
+        #expect(try await front.call("POST", "/api/v1/rooms/kkbox/join", token: bob).status == 200)
+        // Alice posts 60 messages through nginx while Bob's gateway dies; a post that fails goes again with its id.
+        let sender = Task {
+            for index in 0..<60 {
+                for _ in 0..<50 {
+                    if (try? await front.call("POST", "/api/v1/rooms/kkbox/messages", #"{"body":"m\#(index)","id":"m\#(index)"}"#, token: alice).status) == 201 { break }
+                    await pause(milliseconds: 100)
+                }
+                await pause(milliseconds: 20)
+            }
+        }
+        let seen = SeenEvents()
+        let victim = Mutex<GatewayProcess?>(nil)
+        do {
+            try await Socket.open(port: proxy.port, token: bob) { socket in
+                _ = try await socket.expect()
+                // After the room's creation and Bob's join: Alice may have posted already.
+                try await socket.send(#"{"type":"subscribe","room":"kkbox","after":2}"#)
+                #expect(try await socket.expect()["type"] as? String == "subscribed")
+                seen.start(after: 2)
+                while let frame = try await socket.next() {
+                    seen.add(frame)
+                    guard seen.count == 10 else { continue }
+                    // Bob's gateway: the one that counts one open WebSocket.
+                    for gateway in gateways where try await gateway.metrics().contains("roomlog_websocket_connections 1") {
+                        victim.withLock { $0 = gateway }
+                        gateway.child.kill()
+                    }
+                }
+            }
+        } catch {}  // the connection may end without a close frame
+        let killed = try #require(victim.withLock { $0 })
+        let survivor = try #require(gateways.first { $0 !== killed })
+        #expect(seen.count >= 10 && seen.count < 60)
+        // Reconnect through nginx (it skips the dead gateway) and resume after the last roomSeq seen.
+        var resumed = false
+        nonisolated(unsafe) var resumedAfter = 0
+        for _ in 0..<50 where !resumed {
+            do {
+                try await Socket.open(port: proxy.port, token: bob) { socket in
+                    _ = try await socket.expect()
+                    resumedAfter = seen.last
+                    try await socket.send(#"{"type":"subscribe","room":"kkbox","after":\#(resumedAfter)}"#)
+                    #expect(try await socket.expect()["type"] as? String == "subscribed")
+                    #expect(try await survivor.metrics().contains("roomlog_websocket_connections 1"))
+                    let watchdog = Task { await pause(milliseconds: 15_000); try? await socket.close() }
+                    defer { watchdog.cancel() }
+                    while seen.count < 60, let frame = try await socket.next() { seen.add(frame) }
+                }
+                resumed = true
+            } catch {
+                await pause(milliseconds: 100)
+            }
+        }
+        await sender.value
+        #expect(resumed)
+        #expect(seen.ids == (0..<60).map { "m\($0)" }, "resumed after \(resumedAfter)")
+        #expect(seen.inOrder)
+        try await proxy.stop()
+        _ = try await killed.child.waitForExit()
+        _ = try await survivor.stop()
+    }
+}
+
+/// The events one client saw across its connections: their message ids in order, and whether every roomSeq
+/// followed the one before (no gap, no repeat).
+final class SeenEvents: Sendable {
+    private struct State {
+        var last = 0
+        var ids: [String] = []
+        var inOrder = true
+    }
+    private let state = Mutex(State())
+
+    func start(after head: Int) { state.withLock { $0.last = head } }
+
+    func add(_ frame: [String: Any]) {
+        guard let event = frame["event"] as? [String: Any], let roomSeq = event["roomSeq"] as? Int else { return }
+        state.withLock {
+            if roomSeq != $0.last + 1 { $0.inOrder = false }
+            $0.last = roomSeq
+            if let id = event["id"] as? String { $0.ids.append(id) }
+        }
+    }
+
+    var count: Int { state.withLock { $0.ids.count } }
+    var last: Int { state.withLock { $0.last } }
+    var ids: [String] { state.withLock { $0.ids } }
+    var inOrder: Bool { state.withLock { $0.inOrder } }
 }

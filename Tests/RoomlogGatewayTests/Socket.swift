@@ -21,6 +21,11 @@ final class Socket: @unchecked Sendable {
         try await outbound.write(.text(text))
     }
 
+    /// Closes the connection from this side (1000); a read in progress then ends.
+    func close() async throws {
+        try await outbound.close(.normalClosure, reason: nil)
+    }
+
     /// The next frame from the server as a JSON object (nil once the connection closed).
     func next() async throws -> [String: Any]? {
         guard let message = try await messages.next() else { return nil }
