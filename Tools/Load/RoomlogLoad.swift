@@ -15,7 +15,7 @@ struct RoomlogLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog-load",
         abstract: "Load a running Roomlog gateway over WebSockets (run it with --bcrypt-cost 4 --login-attempts-per-minute 100000 and a high --sends-per-second).",
-        subcommands: [FanOut.self, ManyRooms.self, Hostile.self, Idle.self])
+        subcommands: [FanOut.self, ManyRooms.self, Hostile.self, Idle.self, Drill.self])
 }
 
 struct LoadOptions: ParsableArguments {
@@ -38,12 +38,13 @@ extension LoadOptions {
 
 /// Plain HTTP to the gateway.
 struct Gateway: Sendable {
+    var host = "127.0.0.1"
     let port: Int
 
     /// One request; the status and the JSON body. `forwardedFor` is sent as `X-Forwarded-For` (for a gateway that
     /// trusts 127.0.0.1 as a proxy, the client address the request counts against).
     func request(_ method: String, _ path: String, _ body: String?, token: String? = nil, forwardedFor: String? = nil) async throws -> (Int, [String: Any]) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        var request = URLRequest(url: URL(string: "http://\(host):\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }

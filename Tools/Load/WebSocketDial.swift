@@ -5,13 +5,13 @@ import NIOWebSocket
 
 /// Opens WebSockets to a gateway as plain NIO channels.
 enum WebSocketDial {
-    /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs the handler `makeHandler`
+    /// Opens a WebSocket to `/api/v1/ws` on `host`:`port` with `token` and installs the handler `makeHandler`
     /// makes; throws `LoadError` when the gateway refuses the upgrade.
-    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, port: Int, token: String,
+    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, host: String = "127.0.0.1", port: Int, token: String,
                                                                  _ makeHandler: @escaping @Sendable () -> Handler) async throws -> (any Channel, Handler) {
         let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel, Handler)?>(maxFrameSize: 1 << 20) { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
@@ -21,7 +21,7 @@ enum WebSocketDial {
                         }
                     }
                     var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Host", value: "\(host):\(port)")
                     headers.add(name: "Authorization", value: "Bearer \(token)")
                     headers.add(name: "Content-Length", value: "0")
                     let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/ws", headers: headers)
