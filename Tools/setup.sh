@@ -10,6 +10,8 @@ done
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
 # PostgreSQL: the cluster mode's log (serve --cluster), and the server the cluster tests start.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# keepalived: the proxy pair of Tools/failover-drill.sh.
+command -v keepalived >/dev/null || [[ -x /usr/sbin/keepalived ]] || missing+=(keepalived)
 if ((${#missing[@]})); then
     sudo=""
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
