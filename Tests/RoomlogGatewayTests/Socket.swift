@@ -39,16 +39,16 @@ final class Socket: @unchecked Sendable {
         return frame
     }
 
-    /// Connects to the gateway at `port` with `token`, runs `body`, and returns the close code the server sent.
+    /// Connects to the gateway at `port` with `token` (and `query`, such as `?batch=1`), runs `body`, and returns the close code the server sent.
     @discardableResult
-    static func open(port: Int, token: String?, headers extra: HTTPFields = [:], deflate: Bool = false,
+    static func open(port: Int, token: String?, headers extra: HTTPFields = [:], deflate: Bool = false, query: String = "",
                      _ body: @escaping @Sendable (Socket) async throws -> Void) async throws -> UInt16? {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var logger = Logger(label: "roomlog-test-socket")
         logger.logLevel = ProcessInfo.processInfo.environment["ROOMLOG_TEST_TRACE"] == nil ? .warning : .trace
         let configuration = WebSocketClientConfiguration(additionalHeaders: headers, extensions: deflate ? [.perMessageDeflate()] : [])
-        let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws", configuration: configuration, logger: logger) { inbound, outbound, _ in
+        let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws\(query)", configuration: configuration, logger: logger) { inbound, outbound, _ in
             try await body(Socket(outbound, inbound))
         }
         if case .unknown(let code)? = close?.closeCode { return code }

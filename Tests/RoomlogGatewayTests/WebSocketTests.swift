@@ -187,6 +187,57 @@ struct WebSocketTests {
         }
     }
 
+    @Test("batch=1: 200 quick sends reach a batch subscriber in events frames, every roomSeq once in order; a plain one gets event frames; a catch-up comes in events frames")
+    func batchedFrames() async throws {
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 500; $0.sendsPerSecond = 1000; $0.frameBytesMax = 2048 }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob", "carol"])
+            /// The roomSeqs of `count` message events and the number of frames that brought them.
+            @Sendable func read(_ socket: Socket, _ count: Int) async throws -> (roomSeqs: [Int], frames: [String: Int], largest: Int) {
+                var roomSeqs: [Int] = [], frames: [String: Int] = [:], largest = 0
+                while roomSeqs.count < count {
+                    let frame = try await socket.expect()
+                    let type = frame["type"] as? String ?? ""
+                    guard type == "event" || type == "events" else { continue }
+                    frames[type, default: 0] += 1
+                    let records = type == "events" ? frame["events"] as? [[String: Any]] ?? [] : [frame["event"] as? [String: Any] ?? [:]]
+                    largest = max(largest, records.count)
+                    roomSeqs += records.compactMap { $0["roomSeq"] as? Int }
+                }
+                return (roomSeqs, frames, largest)
+            }
+            try await Socket.open(port: port, token: tokens[1], query: "?batch=1") { batched in
+                _ = try await batched.expect()
+                try await batched.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                _ = try await batched.expect()
+                try await Socket.open(port: port, token: tokens[2]) { plain in
+                    _ = try await plain.expect()
+                    try await plain.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                    _ = try await plain.expect()
+                    try await Socket.open(port: port, token: tokens[0]) { a in
+                        _ = try await a.expect()
+                        for index in 0..<200 { try await a.send(#"{"type":"send","room":"kkbox","body":"m\#(index)","id":"i\#(index)"}"#) }
+                    }
+                    let live = try await read(batched, 200)
+                    #expect(live.roomSeqs == Array(4..<204))
+                    #expect(live.frames["events", default: 0] >= 1 && live.frames["events", default: 0] < 200)
+                    let each = try await read(plain, 200)
+                    #expect(each.roomSeqs == Array(4..<204) && each.frames == ["event": 200])
+                }
+            }
+            // A catch-up from the start: the room's creation, two joins and 200 messages, many to a frame.
+            try await Socket.open(port: port, token: tokens[1], query: "?batch=1") { batched in
+                _ = try await batched.expect()
+                try await batched.send(#"{"type":"subscribe","room":"kkbox","after":0}"#)
+                _ = try await batched.expect()
+                let caughtUp = try await read(batched, 203)
+                #expect(caughtUp.roomSeqs == Array(1..<204))
+                #expect(caughtUp.frames["event"] == nil && caughtUp.largest > 10)
+            }
+        }
+    }
+
     @Test("permessage-deflate: negotiated without context takeover; compressed clients and plain ones get the same events")
     func deflate() async throws {
         let gateway = try GatewayHarness()

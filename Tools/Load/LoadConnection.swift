@@ -75,7 +75,18 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     private func receive(_ data: ByteBuffer) {
         data.withUnsafeReadableBytes { bytes in
-            if bytes.starts(with: Self.eventPrefix) {
+            if bytes.starts(with: Self.eventsPrefix) {
+                // A batch frame (version 1.2): each record from its roomSeq to the next one's.
+                var starts: [Int] = []
+                var from = 0
+                while let start = Self.position(of: Self.roomSeqKey, in: bytes, from: from) {
+                    starts.append(start)
+                    from = start + Self.roomSeqKey.count
+                }
+                for (index, start) in starts.enumerated() {
+                    event(UnsafeRawBufferPointer(rebasing: bytes[start..<(index + 1 < starts.count ? starts[index + 1] : bytes.count)]))
+                }
+            } else if bytes.starts(with: Self.eventPrefix) {
                 event(bytes)
             } else if bytes.starts(with: Self.ackPrefix) {
                 progress.acks.add(1, ordering: .relaxed)
@@ -135,6 +146,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     static let eventPrefix = Array(#"{"type":"event""#.utf8)
+    static let eventsPrefix = Array(#"{"type":"events""#.utf8)
     static let ackPrefix = Array(#"{"type":"ack""#.utf8)
     static let subscribedPrefix = Array(#"{"type":"subscribed""#.utf8)
     static let helloPrefix = Array(#"{"type":"hello""#.utf8)
@@ -143,32 +155,36 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     static let roomSeqKey = Array(#""roomSeq":"#.utf8)
     static let bodyKey = Array(#""body":""#.utf8)
 
-    /// The decimal number right after the first `key` in `bytes`.
-    static func number(after key: [UInt8], in bytes: UnsafeRawBufferPointer) -> UInt64? {
-        guard bytes.count > key.count else { return nil }
-        var index = 0
+    /// Where the first `key` at or after `from` starts in `bytes`.
+    static func position(of key: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
+        var index = from
         while index + key.count < bytes.count {
-            if bytes[index] == key[0], (1..<key.count).allSatisfy({ bytes[index + $0] == key[$0] }) {
-                var position = index + key.count
-                var value: UInt64 = 0
-                var digits = 0
-                while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
-                    value = value * 10 + UInt64(bytes[position] - 0x30)
-                    position += 1
-                    digits += 1
-                }
-                return digits > 0 ? value : nil
-            }
+            if bytes[index] == key[0], (1..<key.count).allSatisfy({ bytes[index + $0] == key[$0] }) { return index }
             index += 1
         }
         return nil
+    }
+
+    /// The decimal number right after the first `key` in `bytes`.
+    static func number(after key: [UInt8], in bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard var position = position(of: key, in: bytes).map({ $0 + key.count }) else { return nil }
+        var value: UInt64 = 0
+        var digits = 0
+        while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+            value = value * 10 + UInt64(bytes[position] - 0x30)
+            position += 1
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 }
 
 extension LoadConnection {
     /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs a handler for `plan`.
-    static func connect(group: any EventLoopGroup, port: Int, token: String, plan: LoadPlan, tally: Tally, progress: LoadProgress) async throws -> (any Channel, LoadConnection) {
-        try await WebSocketDial.open(group: group, port: port, token: token) { LoadConnection(plan: plan, tally: tally, progress: progress) }
+    static func connect(group: any EventLoopGroup, port: Int, token: String, batch: Bool, plan: LoadPlan, tally: Tally, progress: LoadProgress) async throws -> (any Channel, LoadConnection) {
+        try await WebSocketDial.open(group: group, port: port, token: token, query: batch ? "?batch=1" : "") {
+            LoadConnection(plan: plan, tally: tally, progress: progress)
+        }
     }
 }
 

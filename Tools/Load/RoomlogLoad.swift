@@ -26,6 +26,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Seconds of sending.") var seconds = 10.0
     @Option(help: "Event loop threads of the generator.") var threads = 1
     @Option(help: "A prefix for user and room names, so runs do not collide.") var prefix = "load\(Int.random(in: 1000...9999))"
+    @Flag(inversion: .prefixedNo, help: "Ask for batched event frames (/api/v1/ws?batch=1, version 1.2).") var batch = true
 }
 
 extension LoadOptions {
@@ -135,6 +136,8 @@ func monotonicMicroseconds() -> UInt64 {
 struct LoadRun {
     let group: MultiThreadedEventLoopGroup
     let port: Int
+    /// Whether connections ask for batched event frames.
+    let batchFrames: Bool
     let tally = Tally()
     let progress = LoadProgress()
     private(set) var connections: [(channel: any Channel, handler: LoadConnection)] = []
@@ -142,15 +145,16 @@ struct LoadRun {
     init(options: LoadOptions) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         port = options.port
+        batchFrames = options.batch
     }
 
     /// Opens one connection per plan, `batch` at a time, and waits until all are ready.
     mutating func open(_ plans: [(token: String, plan: LoadPlan)], batch: Int = 100, seconds: Double = 120) async throws {
         for start in stride(from: 0, to: plans.count, by: batch) {
-            let (port, tally, progress, group) = (port, tally, progress, group)
+            let (port, batchFrames, tally, progress, group) = (port, batchFrames, tally, progress, group)
             try await withThrowingTaskGroup(of: (any Channel, LoadConnection).self) { tasks in
                 for (token, plan) in plans[start..<min(start + batch, plans.count)] {
-                    tasks.addTask { try await LoadConnection.connect(group: group, port: plan.port ?? port, token: token, plan: plan, tally: tally, progress: progress) }
+                    tasks.addTask { try await LoadConnection.connect(group: group, port: plan.port ?? port, token: token, batch: batchFrames, plan: plan, tally: tally, progress: progress) }
                 }
                 for try await connection in tasks { connections.append(connection) }
             }

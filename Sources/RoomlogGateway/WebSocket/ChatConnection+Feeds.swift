@@ -26,9 +26,17 @@ extension ChatConnection {
             do {
                 let events = try services.store.roomEvents(room, after: last, limit: pageEvents)?.events ?? []
                 var sent = last
-                for event in events where context.channel.isWritable {
-                    send(EventFrames.event(event))
-                    sent = event.roomSeq
+                if batch {
+                    for frame in EventFrames.batches(room: room, events, bytesMax: services.configuration.frameBytesMax) {
+                        guard context.channel.isWritable else { break }
+                        send(frame.json)
+                        sent = frame.last
+                    }
+                } else {
+                    for event in events where context.channel.isWritable {
+                        send(EventFrames.event(event))
+                        sent = event.roomSeq
+                    }
                 }
                 if events.count == pageEvents || sent != events.last?.roomSeq ?? last {
                     feeds.advanced(room, to: sent)

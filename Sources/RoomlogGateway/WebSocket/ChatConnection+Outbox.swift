@@ -41,6 +41,11 @@ extension ChatConnection {
         write(deflate ? event.compressed ?? event.frame : event.frame)
     }
 
+    /// Writes a batch frame (its hub checked that it follows what this client had); returns whether it wrote.
+    func deliver(_ batch: BatchBroadcast) -> Bool {
+        write(deflate ? batch.compressed ?? batch.frame : batch.frame)
+    }
+
     func flush() {
         context?.flush()
     }

@@ -17,6 +17,8 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     let hub: Hub
     /// Whether permessage-deflate was negotiated.
     let deflate: Bool
+    /// Whether the client asked for batched event frames (`/api/v1/ws?batch=1`, version 1.2).
+    let batch: Bool
     /// Where whole, pre-encoded frames are written, below the frame encoder.
     let encodedFrames: EncodedFrameWriter
     /// Completed when the connection has closed.
@@ -30,11 +32,13 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     var flushPending = false
     var closeTimer: Scheduled<Void>?
 
-    init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, encodedFrames: EncodedFrameWriter, closeFuture: EventLoopFuture<Void>) {
+    init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, batch: Bool = false, encodedFrames: EncodedFrameWriter,
+         closeFuture: EventLoopFuture<Void>) {
         self.session = session
         self.services = services
         self.hub = hub
         self.deflate = deflate
+        self.batch = batch
         self.encodedFrames = encodedFrames
         self.closeFuture = closeFuture
         let configuration = services.configuration
@@ -52,6 +56,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         hub.add(self)
         if deflate { services.hubs.deflateConnections.add(1, ordering: .relaxed) }
+        if batch { services.hubs.batchConnections.add(1, ordering: .relaxed) }
         sayHello()
     }
 
@@ -59,6 +64,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         for subscription in feeds.live { hub.unsubscribe(subscription) }
         hub.remove(self)
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
+        if batch { services.hubs.batchConnections.subtract(1, ordering: .relaxed) }
         closeTimer?.cancel()
         self.context = nil
     }

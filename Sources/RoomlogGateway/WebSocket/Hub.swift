@@ -84,16 +84,33 @@ final class Hub: @unchecked Sendable {
     }
 
     /// Writes each room event's shared frame to the room's subscribers here that have not had it, and flushes once
-    /// this tick.
-    func deliver(_ events: [Broadcast]) {
+    /// this tick. A `batch=1` subscriber gets each of `batches` (made when there are such subscribers) instead: the
+    /// shared frame when it had every event before the batch, else the events it lacks one frame each.
+    func deliver(_ events: [Broadcast], batches: [BatchBroadcast] = []) {
         loop.preconditionInEventLoop()
         var written = 0
         for event in events {
             guard let subscriptions = rooms[event.room] else { continue }
-            for subscription in subscriptions where subscription.last < event.roomSeq {
+            for subscription in subscriptions where subscription.last < event.roomSeq && !(subscription.connection.batch && !batches.isEmpty) {
                 guard subscription.connection.deliver(event) else { continue }  // it marks itself to flush
                 subscription.last = event.roomSeq
                 written += 1
+            }
+        }
+        for batch in batches {
+            guard let subscriptions = rooms[batch.room] else { continue }
+            for subscription in subscriptions where subscription.connection.batch && subscription.last < batch.last {
+                if subscription.last < batch.first {
+                    guard subscription.connection.deliver(batch) else { continue }
+                    written += Int(batch.last - batch.first + 1)
+                    subscription.last = batch.last
+                    continue
+                }
+                for event in events where event.room == batch.room && event.roomSeq > subscription.last && event.roomSeq <= batch.last {
+                    guard subscription.connection.deliver(event) else { break }
+                    subscription.last = event.roomSeq
+                    written += 1
+                }
             }
         }
         if written > 0 { metrics.deliveries.increment(by: Int64(written)) }

@@ -74,7 +74,8 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         guard case .success(let session)? = admission.value else { throw ChannelError.inappropriateOperationForState }
-                        try Self.addChatHandlers(channel, session: session, deflate: Self.deflateOffered(head), services: services)
+                        try Self.addChatHandlers(channel, session: session, deflate: Self.deflateOffered(head), batch: Self.batchAsked(head.uri),
+                                                 services: services)
                         return .websocket
                     }
                 }
@@ -115,7 +116,7 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     /// Installs the WebSocket's handlers for `session`: the outbox's bounds, the writer of shared pre-encoded frames
     /// below the frame encoder, and the chat handler.
-    static func addChatHandlers(_ channel: any Channel, session: Session, deflate: Bool, services: GatewayServices) throws {
+    static func addChatHandlers(_ channel: any Channel, session: Session, deflate: Bool, batch: Bool = false, services: GatewayServices) throws {
         let configuration = services.configuration
         let watermark = ChannelOptions.Types.WriteBufferWaterMark(low: configuration.outboxBytesMax / 2, high: configuration.outboxBytesMax)
         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: watermark)
@@ -125,7 +126,7 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
         let encodedFrames = EncodedFrameWriter()
         try channel.pipeline.syncOperations.addHandler(encodedFrames, position: .first)
         let hub = services.hubs.hub(for: channel.eventLoop)
-        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: deflate, encodedFrames: encodedFrames,
+        let connection = ChatConnection(session: session, services: services, hub: hub, deflate: deflate, batch: batch, encodedFrames: encodedFrames,
                                         closeFuture: channel.closeFuture)
         try channel.pipeline.syncOperations.addHandler(connection)
     }
@@ -133,6 +134,12 @@ struct RoomlogChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// Whether `uri` is the WebSocket endpoint.
     static func isWebSocketPath(_ uri: String) -> Bool {
         uri == "/api/v1/ws" || uri.hasPrefix("/api/v1/ws?")
+    }
+
+    /// Whether the upgrade asks for batched event frames: `batch=1` in the query of `/api/v1/ws` (version 1.2).
+    static func batchAsked(_ uri: String) -> Bool {
+        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return false }
+        return query.split(separator: "&").contains("batch=1")
     }
 
     /// Whether the client offers permessage-deflate (which is then always accepted).
