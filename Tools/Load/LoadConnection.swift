@@ -15,6 +15,12 @@ struct LoadPlan: Sendable {
     var port: Int?
 }
 
+/// A connection of a load run (to Roomlog or to NATS): its plan, and the start of its sending.
+protocol LoadClient: AnyObject, Sendable {
+    var plan: LoadPlan { get }
+    func startSending(start: UInt64)
+}
+
 /// Counters shared by every connection of a run.
 final class LoadProgress: Sendable {
     /// Connections that are ready: subscribed, or greeted when they do not subscribe.
@@ -32,7 +38,7 @@ final class LoadProgress: Sendable {
 
 /// One WebSocket to the gateway as a plain NIO handler, so the generator spends its time on the wire and not on
 /// tasks and JSON: events are checked by scanning their bytes for `roomSeq` and the send time in the body.
-final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -182,7 +188,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 extension LoadConnection {
     /// Opens a WebSocket to `/api/v1/ws` on 127.0.0.1:`port` with `token` and installs a handler for `plan`.
     static func connect(group: any EventLoopGroup, port: Int, token: String, batch: Bool, plan: LoadPlan, tally: Tally, progress: LoadProgress) async throws -> (any Channel, LoadConnection) {
-        try await WebSocketDial.open(group: group, port: port, token: token, query: batch ? "?batch=1" : "") {
+        try await WebSocketDial.open(group: group, port: port, token: token, path: batch ? "/api/v1/ws?batch=1" : "/api/v1/ws") {
             LoadConnection(plan: plan, tally: tally, progress: progress)
         }
     }

@@ -27,6 +27,8 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Event loop threads of the generator.") var threads = 1
     @Option(help: "A prefix for user and room names, so runs do not collide.") var prefix = "load\(Int.random(in: 1000...9999))"
     @Flag(inversion: .prefixedNo, help: "Ask for batched event frames (/api/v1/ws?batch=1, version 1.2).") var batch = true
+    @Flag(help: "Load a NATS server's WebSocket port (--port) instead, with the same shape: a room is a subject, a message a PUB.")
+    var nats = false
 }
 
 extension LoadOptions {
@@ -136,25 +138,35 @@ func monotonicMicroseconds() -> UInt64 {
 struct LoadRun {
     let group: MultiThreadedEventLoopGroup
     let port: Int
-    /// Whether connections ask for batched event frames.
+    /// Whether connections ask for batched event frames, and whether the server is NATS.
     let batchFrames: Bool
+    let nats: Bool
     let tally = Tally()
     let progress = LoadProgress()
-    private(set) var connections: [(channel: any Channel, handler: LoadConnection)] = []
+    private(set) var connections: [(channel: any Channel, handler: any LoadClient)] = []
 
     init(options: LoadOptions) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         port = options.port
         batchFrames = options.batch
+        nats = options.nats
     }
 
     /// Opens one connection per plan, `batch` at a time, and waits until all are ready.
     mutating func open(_ plans: [(token: String, plan: LoadPlan)], batch: Int = 100, seconds: Double = 120) async throws {
         for start in stride(from: 0, to: plans.count, by: batch) {
-            let (port, batchFrames, tally, progress, group) = (port, batchFrames, tally, progress, group)
-            try await withThrowingTaskGroup(of: (any Channel, LoadConnection).self) { tasks in
+            let (port, batchFrames, nats, tally, progress, group) = (port, batchFrames, nats, tally, progress, group)
+            try await withThrowingTaskGroup(of: (any Channel, any LoadClient).self) { tasks in
                 for (token, plan) in plans[start..<min(start + batch, plans.count)] {
-                    tasks.addTask { try await LoadConnection.connect(group: group, port: plan.port ?? port, token: token, batch: batchFrames, plan: plan, tally: tally, progress: progress) }
+                    tasks.addTask {
+                        if nats {
+                            return try await WebSocketDial.open(group: group, port: plan.port ?? port, token: "", path: "/") {
+                                NATSConnection(plan: plan, tally: tally, progress: progress)
+                            }
+                        }
+                        return try await LoadConnection.connect(group: group, port: plan.port ?? port, token: token, batch: batchFrames, plan: plan,
+                                                                tally: tally, progress: progress)
+                    }
                 }
                 for try await connection in tasks { connections.append(connection) }
             }
@@ -202,12 +214,14 @@ struct FanOut: AsyncParsableCommand {
     @Option(help: "Messages per second from the publisher.") var rate = 200.0
 
     func run() async throws {
-        let gateway = Gateway(port: options.port)
         let room = "\(options.prefix)-fan"
-        let names = (0...subscribers).map { "\(options.prefix)-u\($0)" }
-        let tokens = try await gateway.users(names)
-        _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(room)"}"#, token: tokens[0])
-        for token in tokens.dropFirst() { _ = try await gateway.call("POST", "/api/v1/rooms/\(room)/join", nil, token: token) }
+        var tokens = [String](repeating: "", count: subscribers + 1)
+        if !options.nats {
+            let gateway = Gateway(port: options.port)
+            tokens = try await gateway.users((0...subscribers).map { "\(options.prefix)-u\($0)" })
+            _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(room)"}"#, token: tokens[0])
+            for token in tokens.dropFirst() { _ = try await gateway.call("POST", "/api/v1/rooms/\(room)/join", nil, token: token) }
+        }
         let count = Int(rate * options.seconds)
         var run = LoadRun(options: options)
         let publisher = LoadPlan(subscribe: nil, send: (room, rate, count, "pub"))
@@ -247,13 +261,15 @@ struct RoomsShape: ParsableArguments {
     /// Users, rooms and ready connections for the load; with `spreadAddresses`, each user registers and logs in from
     /// an address of its own (for a gateway with its default limits that trusts this host as a proxy).
     func prepare(options: LoadOptions, spreadAddresses: Bool) async throws -> LoadRun {
-        let gateway = Gateway(port: options.port)
-        let names = (0..<(rooms * members)).map { "\(options.prefix)-m\($0)" }
-        let tokens = try await gateway.users(names, spreadAddresses: spreadAddresses)
-        for room in 0..<rooms {
-            let name = "\(options.prefix)-r\(room)"
-            _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(name)"}"#, token: tokens[room * members])
-            for member in 1..<members { _ = try await gateway.call("POST", "/api/v1/rooms/\(name)/join", nil, token: tokens[room * members + member]) }
+        var tokens = [String](repeating: "", count: rooms * members)
+        if !options.nats {
+            let gateway = Gateway(port: options.port)
+            tokens = try await gateway.users((0..<(rooms * members)).map { "\(options.prefix)-m\($0)" }, spreadAddresses: spreadAddresses)
+            for room in 0..<rooms {
+                let name = "\(options.prefix)-r\(room)"
+                _ = try await gateway.call("POST", "/api/v1/rooms", #"{"name":"\#(name)"}"#, token: tokens[room * members])
+                for member in 1..<members { _ = try await gateway.call("POST", "/api/v1/rooms/\(name)/join", nil, token: tokens[room * members + member]) }
+            }
         }
         let perSender = Int(rate * options.seconds)
         var run = LoadRun(options: options)

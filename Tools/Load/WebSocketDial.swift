@@ -5,9 +5,9 @@ import NIOWebSocket
 
 /// Opens WebSockets to a gateway as plain NIO channels.
 enum WebSocketDial {
-    /// Opens a WebSocket to `/api/v1/ws` (with `query`, such as `?batch=1`) on `host`:`port` with `token` and installs the handler `makeHandler`
+    /// Opens a WebSocket to `path` on `host`:`port` with `token` (none when empty) and installs the handler `makeHandler`
     /// makes; throws `LoadError` when the gateway refuses the upgrade.
-    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, host: String = "127.0.0.1", port: Int, token: String, query: String = "",
+    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, host: String = "127.0.0.1", port: Int, token: String, path: String = "/api/v1/ws",
                                                                  _ makeHandler: @escaping @Sendable () -> Handler) async throws -> (any Channel, Handler) {
         let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -22,9 +22,9 @@ enum WebSocketDial {
                     }
                     var headers = HTTPHeaders()
                     headers.add(name: "Host", value: "\(host):\(port)")
-                    headers.add(name: "Authorization", value: "Bearer \(token)")
+                    if !token.isEmpty { headers.add(name: "Authorization", value: "Bearer \(token)") }
                     headers.add(name: "Content-Length", value: "0")
-                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/ws\(query)", headers: headers)
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration<(any Channel, Handler)?>(
                         upgradeRequestHead: head, upgraders: [upgrader],
                         notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(nil) })

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Roomlog against NATS (Debian's nats-server, core, WebSocket on loopback) in one run, each server pinned to core 0
+# and the one load generator (roomlog-load, release) pinned to core 1, one after the other with the same loads:
+# fan-out (1 room, 1,000 subscribers) at 200 and 50 messages/s, and 100 rooms of 10 members at 1 message/s each.
+# Roomlog runs twice: with batched event frames (batch=1, what roomlog-load asks for) and with one frame per event
+# (--no-batch, protocol 1.0). NATS keeps nothing; Roomlog acknowledges only what is on disk. Prints the table.
+# Usage: Tools/bench-nats.sh [SECONDS]   (each load sends for SECONDS, default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+source Tools/setup.sh
+command -v nats-server >/dev/null || { echo "bench-nats: nats-server is not installed (apt-get install nats-server)" >&2; exit 1; }
+swift build -c release --product roomlog >/dev/null
+swift build -c release --product roomlog-load >/dev/null
+bin=$PWD/.build/release
+work=$(mktemp -d /tmp/roomlog-bench-nats.XXXXXX)
+port=18300
+server=""
+stop() { [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; server=""; }
+trap 'stop; rm -rf "$work"' EXIT
+listening() {
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return; sleep 0.1; done
+    echo "bench-nats: the server did not start:" >&2; cat "$work/server.log" >&2; exit 1
+}
+start_roomlog() {
+    stop
+    taskset -c 0 "$bin/roomlog" serve --data "$work/db$RANDOM" --port "$port" --bcrypt-cost 4 --sends-per-second 2000 --send-burst 2000 \
+        --login-attempts-per-minute 100000 --registrations-per-minute 100000 > "$work/server.log" 2>&1 &
+    server=$!
+    listening
+}
+start_nats() {
+    stop
+    printf 'listen: 127.0.0.1:%s\nwebsocket {\n  listen: "127.0.0.1:%s"\n  no_tls: true\n}\n' $((port + 1)) "$port" > "$work/nats.conf"
+    taskset -c 0 nats-server -c "$work/nats.conf" > "$work/server.log" 2>&1 &
+    server=$!
+    listening
+}
+# load NAME ARGS...: runs roomlog-load on core 1 and keeps its figures as "NAME<TAB>deliveries/s<TAB>p50<TAB>p99<TAB>p99.9<TAB>loss"
+load() {
+    local name=$1; shift
+    echo "\$ roomlog-load $* --port $port" >&2
+    taskset -c 1 "$bin/roomlog-load" "$@" --port "$port" --seconds "$seconds" > "$work/out" 2>&1 || true
+    grep -v "ready;" "$work/out" >&2
+    awk -v name="$name" '
+        /^deliveries:/ { for (i = 1; i <= NF; i++) if ($i ~ /\/s$/ && $(i-1) == "=") rate = $i; sub(/\/s$/, "", rate) }
+        /^latency ms:/ { p50 = $4; p99 = $6; p999 = $8 }
+        /^loss/ { loss = $3 + $9 }
+        END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", name, rate, p50, p99, p999, loss }' "$work/out" >> "$work/figures"
+}
+run_loads() {  # run_loads SERVER [FLAGS]
+    local server_name=$1; shift
+    load "$server_name|fan-out 1 room x 1,000 subscribers, 200 msg/s" fanout --subscribers 1000 --rate 200 "$@"
+    load "$server_name|fan-out 1 room x 1,000 subscribers, 50 msg/s" fanout --subscribers 1000 --rate 50 "$@"
+    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+}
+start_roomlog; run_loads "Roomlog (batch=1)"
+start_roomlog; run_loads "Roomlog (one frame per event)" --no-batch
+start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
+stop
+echo
+echo "| load | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | loss + repeats |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+sort -t'|' -k2,2 -s "$work/figures" | awk -F '\t' '{ split($1, part, "|"); printf "| %s | %s | %s | %s | %s | %s | %s |\n", part[2], part[1], $2, $3, $4, $5, $6 }'
