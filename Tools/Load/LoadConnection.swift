@@ -71,6 +71,9 @@ final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
         case .connectionClose:
             progress.closes.add(1, ordering: .relaxed)
             context.close(promise: nil)
+        case .ping:
+            // The gateway closes a connection silent for two ping intervals: a held idle connection answers.
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
         default: break
         }
     }

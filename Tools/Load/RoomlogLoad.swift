@@ -392,20 +392,67 @@ func residentKilobytes(_ pid: Int32) -> Int? {
     return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
 }
 
-/// Many idle authenticated WebSockets (one session), to measure the gateway's memory per connection.
+/// Many idle authenticated WebSockets (one session), to measure the gateways' memory per connection: spread over
+/// several gateways (`--subscriber-ports`, else `--port`) and several loopback source addresses (one address pair
+/// runs out of ephemeral ports near 28,000).
 struct Idle: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hold N idle WebSockets open and report the server's RSS per connection.")
+    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Hold N idle WebSockets open and report the servers' RSS per connection.")
     @OptionGroup var options: LoadOptions
     @Option(help: "Connections to open.") var connections = 10_000
+    @Option(help: "Comma-separated pids of the gateways (with --subscriber-ports), else --server-pid.") var serverPids = ""
+    @Option(help: "Loopback source addresses to spread the connections over (127.0.0.1, 127.0.0.2, ...).") var sourceAddresses = 1
+    @Option(help: "Seconds to hold the connections open after the figures (say 'holding' first), for a load beside them.") var holdSeconds = 0.0
 
     func run() async throws {
-        guard let pid = options.serverPid, let before = residentKilobytes(pid) else { throw ValidationError("give --server-pid") }
+        let pids = serverPids.split(separator: ",").compactMap { Int32($0) } + (options.serverPid.map { [$0] } ?? [])
+        guard !pids.isEmpty else { throw ValidationError("give --server-pid or --server-pids") }
+        let before = pids.compactMap(residentKilobytes).reduce(0, +)
+        raiseFileLimit(to: connections + 1024)
         let token = try await Gateway(port: options.port).user("\(options.prefix)-idle")
-        var run = LoadRun(options: options)
-        try await run.open(Array(repeating: (token, LoadPlan()), count: connections), seconds: 300)
+        let ports = options.subscriberPortList
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
+        let progress = LoadProgress(), tally = Tally()
+        let started = ContinuousClock.now
+        var channels: [any Channel] = []
+        channels.reserveCapacity(connections)
+        for batch in stride(from: 0, to: connections, by: 200) {
+            try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
+                for index in batch..<min(batch + 200, connections) {
+                    tasks.addTask {
+                        try await WebSocketDial.open(group: group, port: ports[index % ports.count], token: token,
+                                                     source: "127.0.0.\(1 + index / ports.count % sourceAddresses)") {
+                            LoadConnection(plan: LoadPlan(), tally: tally, progress: progress)
+                        }.0
+                    }
+                }
+                for try await channel in tasks { channels.append(channel) }
+            }
+        }
+        while progress.ready.load(ordering: .relaxed) < connections, ContinuousClock.now - started < .seconds(600) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let connected = ContinuousClock.now - started
         try await Task.sleep(for: .seconds(2))
-        let after = residentKilobytes(pid) ?? before
-        print("\(connections) idle authenticated WebSockets: server RSS \(before) kB before, \(after) kB with them open = \(String(format: "%.1f", Double(after - before) / Double(connections))) kB per connection")
-        try await run.close()
+        let after = pids.compactMap(residentKilobytes).reduce(0, +)
+        print("\(progress.ready.load(ordering: .relaxed)) of \(connections) idle authenticated WebSockets greeted in \(String(format: "%.1f", Double(connected.components.seconds) + Double(connected.components.attoseconds) / 1e18)) s over \(ports.count) gateway(s) "
+              + "and \(sourceAddresses) source address(es); closed by the servers: \(progress.closes.load(ordering: .relaxed))")
+        print("server RSS \(before) kB before, \(after) kB with them open = \(String(format: "%.2f", Double(after - before) / Double(connections))) kB per connection")
+        if holdSeconds > 0 {
+            fflush(nil)  // the figures before the line a script waits for
+            FileHandle.standardOutput.write(Data("holding\n".utf8))
+            try await Task.sleep(for: .milliseconds(Int64(holdSeconds * 1000)))
+            print("still open after holding: \(channels.filter(\.isActive).count)")
+        }
+        for channel in channels { try? await channel.close() }
+        try await group.shutdownGracefully()
+    }
+
+    /// Raises this process's open-file limit (root may raise the hard one too).
+    func raiseFileLimit(to files: Int) {
+        var limit = rlimit(rlim_cur: rlim_t(files), rlim_max: rlim_t(files))
+        var current = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &current)
+        limit.rlim_max = max(current.rlim_max, limit.rlim_max)
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 { print("could not raise the open-file limit to \(files)") }
     }
 }

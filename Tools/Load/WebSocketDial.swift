@@ -5,12 +5,14 @@ import NIOWebSocket
 
 /// Opens WebSockets to a gateway as plain NIO channels.
 enum WebSocketDial {
-    /// Opens a WebSocket to `path` on `host`:`port` with `token` (none when empty) and installs the handler `makeHandler`
-    /// makes; throws `LoadError` when the gateway refuses the upgrade.
-    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, host: String = "127.0.0.1", port: Int, token: String, path: String = "/api/v1/ws",
+    /// Opens a WebSocket to `path` on `host`:`port` with `token` (none when empty), from the local address `source`
+    /// when given, and installs the handler `makeHandler` makes; throws `LoadError` when the gateway refuses the upgrade.
+    static func open<Handler: ChannelInboundHandler & Sendable>(group: any EventLoopGroup, host: String = "127.0.0.1", port: Int, token: String,
+                                                                 path: String = "/api/v1/ws", source: String? = nil,
                                                                  _ makeHandler: @escaping @Sendable () -> Handler) async throws -> (any Channel, Handler) {
-        let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.so_reuseaddr), value: 1)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await bootstrap
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketClientUpgrader<(any Channel, Handler)?>(maxFrameSize: 1 << 20) { channel, _ in
