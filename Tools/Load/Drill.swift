@@ -196,7 +196,7 @@ final class DrillLedger: Sendable {
                 let sorted = values.sorted()
                 return String(format: "%.2f", Double(sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * percentile / 100))]) / 1_000_000)
             }
-            print("phase | dropped (back) | back s from the fault p50/p99/max | back s from the drop p99 | written | acked | delivered/expected | lost | unacked | repeats | gaps | largest delay ms | error frames")
+            print("phase | dropped (back) | back s from the fault p50/p99/max | back s from the drop p99 | written | acked | delivered/expected | lost | unacked | repeats | gaps | largest delay ms | errors")
             var clean = true
             for phase in state.phases {
                 let back = phase.backFromFault.count

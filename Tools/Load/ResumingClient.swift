@@ -7,7 +7,9 @@ import NIOWebSocket
 /// 1 s, with jitter), resumes the room with `subscribe` and `after` (the last `roomSeq` it saw), and sends again,
 /// with the same ids, every message not yet acknowledged, so the server's id check keeps it from appending twice.
 /// Messages due while it is away wait for the connection, as a user's would. It checks every event for order (a gap
-/// or a repeat of `roomSeq`) and remembers the ids it got, and reports to a `DrillLedger`. All of its state lives
+/// or a repeat of `roomSeq`) and remembers the ids it got, and reports to a `DrillLedger`. It pings the server every
+/// second and drops a connection it has heard nothing on for 3 s: a proxy or host that vanished without a reset (its
+/// address moved away) leaves a connection that would otherwise wait for TCP's own timeouts. All of its state lives
 /// on its one event loop.
 final class ResumingClient: @unchecked Sendable {
     let loop: any EventLoop
@@ -29,6 +31,9 @@ final class ResumingClient: @unchecked Sendable {
     private var closing = false
     private var droppedAt: UInt64?
     private var attempts = 0
+    /// When this connection last heard from the server (monotonic µs).
+    private var heard: UInt64 = 0
+    private var liveness: RepeatedTask?
     /// The message ids this client received.
     private(set) var received: Set<String> = []
 
@@ -37,7 +42,24 @@ final class ResumingClient: @unchecked Sendable {
     }
 
     /// Connects, subscribes, and reconnects whenever the connection drops, until `close`.
-    func start() { loop.execute { self.connect() } }
+    func start() {
+        loop.execute {
+            self.liveness = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.checkLiveness() }
+            self.connect()
+        }
+    }
+
+    private func checkLiveness() {
+        guard let channel else { return }
+        if monotonicMicroseconds() - heard > 3_000_000 {
+            ledger.error("no answer for 3 s: connection dropped by the client")
+            channel.close(promise: nil)
+        } else {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, maskKey: .random(), data: channel.allocator.buffer(capacity: 0)), promise: nil)
+        }
+    }
+
+    fileprivate func heardFromServer() { heard = monotonicMicroseconds() }
 
     /// Writes one message every 1/rate s from `start` (monotonic µs) on, until `stopSending`.
     func startSending(start: UInt64) {
@@ -58,6 +80,7 @@ final class ResumingClient: @unchecked Sendable {
         loop.flatSubmit {
             self.closing = true
             self.sending = false
+            self.liveness?.cancel()
             return self.channel?.close() ?? self.loop.makeSucceededVoidFuture()
         }
     }
@@ -75,6 +98,7 @@ final class ResumingClient: @unchecked Sendable {
     /// may come with the upgrade's answer).
     fileprivate func attached(_ channel: any Channel) {
         self.channel = channel
+        heard = monotonicMicroseconds()
         channel.closeFuture.whenComplete { _ in self.loop.execute { self.dropped(channel) } }
     }
 
@@ -189,6 +213,7 @@ final class FrameRelay: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        client.heardFromServer()
         switch frame.opcode {
         case .text: frame.data.withUnsafeReadableBytes { client.receive($0) }
         case .connectionClose:
