@@ -16,7 +16,10 @@ bin=$PWD/.build/release
 work=$(mktemp -d /tmp/roomlog-bench-nats.XXXXXX)
 port=18300
 server=""
-stop() { [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; server=""; }
+stop() {
+    if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+    server=""
+}
 trap 'stop; rm -rf "$work"' EXIT
 listening() {
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return; sleep 0.1; done
@@ -36,7 +39,7 @@ start_nats() {
     server=$!
     listening
 }
-# load NAME ARGS...: runs roomlog-load on core 1 and keeps its figures as "NAME<TAB>deliveries/s<TAB>p50<TAB>p99<TAB>p99.9<TAB>loss"
+# load SERVER|LOAD ARGS...: runs roomlog-load on core 1 and keeps its figures as "LOAD<TAB>SERVER<TAB>deliveries/s<TAB>p50<TAB>p99<TAB>p99.9<TAB>loss"
 load() {
     local name=$1; shift
     echo "\$ roomlog-load $* --port $port" >&2
@@ -46,7 +49,7 @@ load() {
         /^deliveries:/ { for (i = 1; i <= NF; i++) if ($i ~ /\/s$/ && $(i-1) == "=") rate = $i; sub(/\/s$/, "", rate) }
         /^latency ms:/ { p50 = $4; p99 = $6; p999 = $8 }
         /^loss/ { loss = $3 + $9 }
-        END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", name, rate, p50, p99, p999, loss }' "$work/out" >> "$work/figures"
+        END { split(name, part, "|"); printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", part[2], part[1], rate, p50, p99, p999, loss }' "$work/out" >> "$work/figures"
 }
 run_loads() {  # run_loads SERVER [FLAGS]
     local server_name=$1; shift
@@ -61,4 +64,4 @@ stop
 echo
 echo "| load | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | loss + repeats |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-sort -t'|' -k2,2 -s "$work/figures" | awk -F '\t' '{ split($1, part, "|"); printf "| %s | %s | %s | %s | %s | %s | %s |\n", part[2], part[1], $2, $3, $4, $5, $6 }'
+sort -s -t $'\t' -k1,1 "$work/figures" | awk -F '\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'

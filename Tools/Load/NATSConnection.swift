@@ -16,8 +16,8 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
     private var pending = ByteBuffer()
     private var greeted = false
     private var received = 0
-    /// Each sender's last index seen by this subscriber.
-    private var lastIndex: [Substring: Int] = [:]
+    /// Each sender's last index seen by this subscriber, by the hash of its name.
+    private var lastIndex: [Int: Int] = [:]
 
     init(plan: LoadPlan, tally: Tally, progress: LoadProgress) {
         self.plan = plan
@@ -53,35 +53,55 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
         context.close(promise: nil)
     }
 
-    /// Takes every whole protocol line (and MSG payload) off the front of `pending`.
+    /// Takes every whole protocol line (and MSG payload) off the front of `pending`, reading bytes in place (as the
+    /// Roomlog connection does), so that the generator's own cost is alike for both servers.
     private func parse() {
-        while let line = pending.readableBytesView.firstRange(of: [13, 10]) {
-            let length = line.lowerBound - pending.readerIndex
-            let text = pending.getString(at: pending.readerIndex, length: length) ?? ""
-            if text.hasPrefix("MSG ") {
-                // MSG <subject> <sid> [reply-to] <#bytes>\r\n<payload>\r\n
-                guard let size = Int(text.split(separator: " ").last ?? ""),
-                      pending.readableBytes >= length + 2 + size + 2 else { return }
-                pending.moveReaderIndex(forwardBy: length + 2)
-                let payload = pending.readString(length: size) ?? ""
-                pending.moveReaderIndex(forwardBy: 2)
-                message(payload)
-                continue
+        while true {
+            let consumed = pending.withUnsafeReadableBytes { bytes -> Int? in
+                guard let end = Self.lineEnd(bytes, from: 0) else { return nil }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+                if line.starts(with: Self.msg) {
+                    // MSG <subject> <sid> [reply-to] <#bytes>\r\n<payload>\r\n
+                    var size = 0, scale = 1, index = line.count - 1
+                    while index >= 0, line[index] >= 0x30, line[index] <= 0x39 {
+                        size += Int(line[index] - 0x30) * scale
+                        scale *= 10
+                        index -= 1
+                    }
+                    guard bytes.count >= end + 2 + size + 2 else { return nil }
+                    message(UnsafeRawBufferPointer(rebasing: bytes[(end + 2)..<(end + 2 + size)]))
+                    return end + 2 + size + 2
+                }
+                if line.starts(with: Self.info) {
+                    greet()
+                } else if line.elementsEqual(Self.ping) {
+                    send("PONG\r\n")
+                } else if line.elementsEqual(Self.pong) {
+                    // The answer to the PING after SUB: the server has the subscription.
+                    progress.ready.add(1, ordering: .relaxed)
+                } else if line.starts(with: Self.error) {
+                    progress.errors.add(1, ordering: .relaxed)
+                    print("NATS error: \(String(decoding: line, as: UTF8.self))")
+                }
+                return end + 2
             }
-            pending.moveReaderIndex(forwardBy: length + 2)
-            if text.hasPrefix("INFO") {
-                greet()
-            } else if text == "PING" {
-                send("PONG\r\n")
-            } else if text == "PONG" {
-                // The answer to the PING after SUB: the server has the subscription.
-                progress.ready.add(1, ordering: .relaxed)
-            } else if text.hasPrefix("-ERR") {
-                progress.errors.add(1, ordering: .relaxed)
-                print("NATS error: \(text)")
-            }
+            guard let consumed else { break }
+            pending.moveReaderIndex(forwardBy: consumed)
         }
         pending.discardReadBytes()
+    }
+
+    static let msg = Array("MSG ".utf8), info = Array("INFO".utf8), ping = Array("PING".utf8), pong = Array("PONG".utf8)
+    static let error = Array("-ERR".utf8)
+
+    /// Where the first CRLF at or after `from` is.
+    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var index = from
+        while index + 1 < bytes.count {
+            if bytes[index] == 13, bytes[index + 1] == 10 { return index }
+            index += 1
+        }
+        return nil
     }
 
     private func greet() {
@@ -93,13 +113,29 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
     }
 
     /// A message's payload: `<sent µs> <sender> <index>`.
-    private func message(_ payload: String) {
+    private func message(_ payload: UnsafeRawBufferPointer) {
         guard let expected = plan.subscribe?.expected, received < expected else { return }
-        let parts = payload.split(separator: " ")
-        guard parts.count == 3, let sent = UInt64(parts[0]), let index = Int(parts[2]) else { return }
-        if let last = lastIndex[parts[1]], index != last + 1 { tally.fault(gap: index > last + 1) }
-        lastIndex[parts[1]] = index
-        tally.record(latencyMicroseconds: monotonicMicroseconds() &- sent)
+        var position = 0
+        func number() -> Int {
+            var value = 0
+            while position < payload.count, payload[position] >= 0x30, payload[position] <= 0x39 {
+                value = value * 10 + Int(payload[position] - 0x30)
+                position += 1
+            }
+            return value
+        }
+        let sent = number()
+        position += 1
+        var sender = 5381  // the sender's name, hashed (djb2)
+        while position < payload.count, payload[position] != 0x20 {
+            sender = sender &* 33 &+ Int(payload[position])
+            position += 1
+        }
+        position += 1
+        let index = number()
+        if let last = lastIndex[sender], index != last + 1 { tally.fault(gap: index > last + 1) }
+        lastIndex[sender] = index
+        tally.record(latencyMicroseconds: monotonicMicroseconds() &- UInt64(sent))
         received += 1
         if received == expected { progress.finished.add(1, ordering: .relaxed) }
     }
