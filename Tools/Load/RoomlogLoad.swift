@@ -420,7 +420,7 @@ struct Idle: AsyncParsableCommand {
                 for index in batch..<min(batch + 200, connections) {
                     tasks.addTask {
                         try await WebSocketDial.open(group: group, port: ports[index % ports.count], token: token,
-                                                     source: "127.0.0.\(1 + index / ports.count % sourceAddresses)") {
+                                                     source: sourceAddresses > 1 ? "127.0.0.\(1 + index / ports.count % sourceAddresses)" : nil) {
                             LoadConnection(plan: LoadPlan(), tally: tally, progress: progress)
                         }.0
                     }
@@ -447,12 +447,15 @@ struct Idle: AsyncParsableCommand {
         try await group.shutdownGracefully()
     }
 
-    /// Raises this process's open-file limit (root may raise the hard one too).
+    /// Raises this process's open-file limit to `files`, or to the hard limit when it cannot go past it.
     func raiseFileLimit(to files: Int) {
-        var limit = rlimit(rlim_cur: rlim_t(files), rlim_max: rlim_t(files))
-        var current = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &current)
-        limit.rlim_max = max(current.rlim_max, limit.rlim_max)
-        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 { print("could not raise the open-file limit to \(files)") }
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        var wanted = rlimit(rlim_cur: rlim_t(files), rlim_max: max(limit.rlim_max, rlim_t(files)))
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &wanted) != 0 {
+            wanted = rlimit(rlim_cur: min(rlim_t(files), limit.rlim_max), rlim_max: limit.rlim_max)
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &wanted)
+            if wanted.rlim_cur < rlim_t(files) { print("the open-file limit stops at \(wanted.rlim_cur), below \(files)") }
+        }
     }
 }

@@ -11,7 +11,13 @@ enum WebSocketDial {
                                                                  path: String = "/api/v1/ws", source: String? = nil,
                                                                  _ makeHandler: @escaping @Sendable () -> Handler) async throws -> (any Channel, Handler) {
         var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.so_reuseaddr), value: 1)
-        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        if let source {
+            // The port is chosen at connect, per destination (IP_BIND_ADDRESS_NO_PORT): binding port 0 alone would
+            // give every socket a port of its own on `source`, about 28,000 in all.
+            let noPort = ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: 24))  // IP_BIND_ADDRESS_NO_PORT
+            bootstrap = bootstrap.channelOption(noPort, value: 1)
+                .bind(to: try SocketAddress(ipAddress: source, port: 0))
+        }
         let upgraded: EventLoopFuture<(any Channel, Handler)?> = try await bootstrap
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
