@@ -3,7 +3,9 @@
 # and the one load generator (roomlog-load, release) pinned to core 1, one after the other with the same loads:
 # fan-out (1 room, 1,000 subscribers) at 200 and 50 messages/s, and 100 rooms of 10 members at 1 message/s each.
 # Roomlog runs twice: with batched event frames (batch=1, what roomlog-load asks for) and with one frame per event
-# (--no-batch, protocol 1.0). NATS keeps nothing; Roomlog acknowledges only what is on disk. Prints the table.
+# (--no-batch, protocol 1.0), a fresh gateway per load, and after each load its time in each stage of the durable
+# path (a histogram per stage, from /metrics). NATS keeps nothing; Roomlog acknowledges only what is on disk.
+# Prints the table at the end.
 # Usage: Tools/bench-nats.sh [SECONDS]   (each load sends for SECONDS, default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,14 +53,48 @@ load() {
         /^loss/ { loss = $3 + $9 }
         END { split(name, part, "|"); printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", part[2], part[1], rate, p50, p99, p999, loss }' "$work/out" >> "$work/figures"
 }
-run_loads() {  # run_loads SERVER [FLAGS]
-    local server_name=$1; shift
-    load "$server_name|fan-out 1 room x 1,000 subscribers, 200 msg/s" fanout --subscribers 1000 --rate 200 "$@"
-    load "$server_name|fan-out 1 room x 1,000 subscribers, 50 msg/s" fanout --subscribers 1000 --rate 50 "$@"
-    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+# stages: the gateway's histogram of each stage of the durable path (roomlog_durable_path_stage_seconds), as
+# the share of samples per bucket, with the bucket that holds the median and the 99th percentile.
+stages() {
+    curl -s "http://127.0.0.1:$port/metrics" | awk '
+        /^roomlog_durable_path_stage_seconds_bucket/ {
+            match($0, /stage="[a-z_]+"/); stage = substr($0, RSTART + 7, RLENGTH - 8)
+            match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+            if (!(stage in seen)) { seen[stage] = 1; order[++n] = stage }
+            buckets[stage] = buckets[stage] " " le; counts[stage, le] = $NF; total[stage] = $NF
+        }
+        function label(le) { return le == "+Inf" ? "more" : (le * 1e6 >= 1000 ? le * 1e3 " ms" : le * 1e6 " us") }
+        END {
+            split("frame_read writer_queue transaction data_flush completion follower_wakeup hub_delivery socket_flush", wanted, " ")
+            for (w = 1; w <= 8; w++) {
+                stage = wanted[w]; if (!(stage in seen)) continue
+                k = split(substr(buckets[stage], 2), les, " "); previous = 0; line = ""; p50 = ""; p99 = ""
+                for (i = 1; i <= k; i++) {
+                    c = counts[stage, les[i]]
+                    if (p50 == "" && c >= total[stage] * 0.5) p50 = label(les[i])
+                    if (p99 == "" && c >= total[stage] * 0.99) p99 = label(les[i])
+                    if (c > previous) line = line sprintf(" <=%s %.0f%%", label(les[i]), 100 * (c - previous) / total[stage])
+                    previous = c
+                }
+                printf "  %-16s %8d samples, p50 <= %s, p99 <= %s:%s\n", stage, total[stage], p50, p99, line
+            }
+        }' >&2
 }
-start_roomlog; run_loads "Roomlog (batch=1)"
-start_roomlog; run_loads "Roomlog (one frame per event)" --no-batch
+run_loads() {  # run_loads SERVER [FLAGS]: with Roomlog, a fresh gateway per load and its stage histograms after it
+    local server_name=$1; shift
+    local roomlog=no
+    [[ $server_name == Roomlog* ]] && roomlog=yes
+    [[ $roomlog == yes ]] && start_roomlog
+    load "$server_name|fan-out 1 room x 1,000 subscribers, 200 msg/s" fanout --subscribers 1000 --rate 200 "$@"
+    [[ $roomlog == yes ]] && { stages; start_roomlog; }
+    load "$server_name|fan-out 1 room x 1,000 subscribers, 50 msg/s" fanout --subscribers 1000 --rate 50 "$@"
+    [[ $roomlog == yes ]] && { stages; start_roomlog; }
+    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+    [[ $roomlog == yes ]] && stages
+    return 0
+}
+run_loads "Roomlog (batch=1)"
+run_loads "Roomlog (one frame per event)" --no-batch
 start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
 stop
 echo

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The gateway's metrics, in Prometheus text format at `/metrics`. One registry per gateway (not the process-wide
 /// swift-metrics bootstrap), so that several gateways can live in one test process.
@@ -14,6 +15,8 @@ public final class GatewayMetrics: Sendable {
     let tailLagEvents: Gauge
     let tailLagSeconds: Gauge
     let requestDuration: DurationHistogram
+    /// Time spent in each stage of the durable path of a message, from its frame to the subscribers' sockets.
+    let stages: [DurablePathStage: DurationHistogram]
 
     init() {
         /// `roomlog_NAME_UNIT`.
@@ -35,8 +38,66 @@ public final class GatewayMetrics: Sendable {
             descriptor: name("http_request_duration", unit: "seconds", "HTTP request latency."),
             buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50),
                       .milliseconds(100), .milliseconds(500), .seconds(1)])
+        let registry = registry
+        stages = Dictionary(uniqueKeysWithValues: DurablePathStage.allCases.map { stage in
+            (stage, registry.makeDurationHistogram(
+                descriptor: name("durable_path_stage", unit: "seconds",
+                                 "Time in each stage of a message's durable path (frame_read .. socket_flush; see DurablePathStage)."),
+                labels: [("stage", stage.rawValue)],
+                buckets: [.microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+                          .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                          .milliseconds(100)]))
+        })
+    }
+
+    /// Records `nanoseconds` spent in `stage`.
+    func record(_ stage: DurablePathStage, nanoseconds: UInt64) {
+        stages[stage]?.record(.nanoseconds(Int64(clamping: nanoseconds)))
     }
 
     /// The exposition text.
     public var text: String { registry.emitToString() }
+}
+
+/// The stages of a message's durable path, in order, as `roomlog_durable_path_stage_seconds{stage=...}` times them:
+/// - frame_read: a client's frame, from its arrival at the connection to its command handed to the writer;
+/// - writer_queue: the command waiting for its batch's write transaction;
+/// - transaction: the write transaction (decide, append, commit; no flush);
+/// - data_flush: the flush to disk that makes the batch durable (the disk's own cost);
+/// - completion: from the flush to every caller of the batch completed (durable mark, tailers woken, acks handed over);
+/// - follower_wakeup: from the flush to this gateway's tail reading the batch (commits of this process);
+/// - hub_delivery: from the tail handing the events over to an event loop starting to deliver them;
+/// - socket_flush: from that start to every subscriber's socket written and flushed.
+enum DurablePathStage: String, CaseIterable, Sendable {
+    case frameRead = "frame_read"
+    case writerQueue = "writer_queue"
+    case transaction
+    case dataFlush = "data_flush"
+    case completion
+    case followerWakeup = "follower_wakeup"
+    case hubDelivery = "hub_delivery"
+    case socketFlush = "socket_flush"
+}
+
+/// This process's last commits (head seq, when durable), so that its tail can time its own wake-up; at most
+/// `capacity`, the oldest dropped (commits of other processes never appear, and are not timed).
+final class DurableTimes: Sendable {
+    private let entries = Mutex<[(head: UInt64, at: UInt64)]>([])
+    static let capacity = 256
+
+    func record(head: UInt64, at: UInt64) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeFirst(entries.count - Self.capacity + 1) }
+            entries.append((head, at))
+        }
+    }
+
+    /// Takes the commits whose head is at most `seq`.
+    func take(through seq: UInt64) -> [UInt64] {
+        entries.withLock { entries in
+            let index = entries.firstIndex { $0.head > seq } ?? entries.count
+            defer { entries.removeFirst(index) }
+            return entries[..<index].map(\.at)
+        }
+    }
 }

@@ -31,6 +31,8 @@ public final class GatewayServices: Sendable {
     public let tailPosition: TailPosition
     /// Counters, gauges and histograms for `/metrics`.
     public let metrics: GatewayMetrics
+    /// When this process's commits became durable, until its tail reads them (the follower_wakeup stage).
+    let durableTimes: DurableTimes
     /// Every event loop's WebSocket connections.
     let hubs: Hubs
     /// The cluster this gateway's log mirrors, if any.
@@ -56,6 +58,15 @@ public final class GatewayServices: Sendable {
         writer.observeCommits { report in
             metrics.eventsAppended.increment(by: Int64(report.events))
             metrics.commitBatchCommands.record(Double(report.commands))
+        }
+        let durableTimes = DurableTimes()
+        self.durableTimes = durableTimes
+        writer.observeStages { stages in
+            for queued in stages.queued { metrics.record(.writerQueue, nanoseconds: queued) }
+            metrics.record(.transaction, nanoseconds: stages.transaction)
+            metrics.record(.dataFlush, nanoseconds: stages.flush)
+            metrics.record(.completion, nanoseconds: stages.completion)
+            if stages.head > 0 { durableTimes.record(head: stages.head, at: stages.durableAt) }
         }
     }
 

@@ -138,6 +138,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        CPUAffinity.sizeEventLoops()
         var logger = Logger(label: "roomlog")
         logger.logLevel = .info
         var storage = StoreConfiguration(directory: data)

@@ -187,6 +187,31 @@ struct WebSocketTests {
         }
     }
 
+    @Test("a message's durable path is timed in each of its eight stages at /metrics")
+    func stagesTimed() async throws {
+        let gateway = try GatewayHarness()
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            try await Socket.open(port: port, token: tokens[1]) { b in
+                _ = try await b.expect()
+                try await b.send(#"{"type":"subscribe","room":"kkbox"}"#)
+                _ = try await b.expect()
+                try await Socket.open(port: port, token: tokens[0]) { a in
+                    _ = try await a.expect()
+                    try await a.send(#"{"type":"send","room":"kkbox","body":"timed","id":"t1"}"#)
+                    #expect(try await a.expect()["type"] as? String == "ack")
+                }
+                #expect(try await b.expect()["type"] as? String == "event")
+            }
+            let metrics = try await client.call(.get, "/metrics").text
+            for stage in ["frame_read", "writer_queue", "transaction", "data_flush", "completion", "follower_wakeup", "hub_delivery", "socket_flush"] {
+                let count = metrics.split(separator: "\n").first { $0.hasPrefix(#"roomlog_durable_path_stage_seconds_count{stage="\#(stage)"}"#) }
+                #expect(Double(count?.split(separator: " ").last ?? "") ?? 0 >= 1, "\(stage)")
+            }
+        }
+    }
+
     @Test("batch=1: 200 quick sends reach a batch subscriber in events frames, every roomSeq once in order; a plain one gets event frames; a catch-up comes in events frames")
     func batchedFrames() async throws {
         let gateway = try GatewayHarness { $0.sendBurstMessages = 500; $0.sendsPerSecond = 1000; $0.frameBytesMax = 2048 }

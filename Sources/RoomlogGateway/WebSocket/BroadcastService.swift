@@ -50,6 +50,10 @@ struct BroadcastService: Service {
     }
 
     func publish(_ batch: [Event], _ deflater: Deflater) {
+        let published = LogWriter.monotonicNanoseconds()
+        if let last = batch.last {
+            for durable in services.durableTimes.take(through: last.seq) { services.metrics.record(.followerWakeup, nanoseconds: published &- durable) }
+        }
         var broadcasts: [Broadcast] = []
         var closedSessions: [String] = []
         let compressing = services.hubs.deflateConnections.load(ordering: .relaxed) > 0
@@ -72,7 +76,7 @@ struct BroadcastService: Service {
         let (events, sessions) = (broadcasts, closedSessions)
         for hub in services.hubs.all {
             hub.loop.execute {
-                if !events.isEmpty { hub.deliver(events, batches: batches) }
+                if !events.isEmpty { hub.deliver(events, batches: batches, publishedAt: published) }
                 for session in sessions { hub.close(session: session, code: .sessionClosed) }
             }
         }

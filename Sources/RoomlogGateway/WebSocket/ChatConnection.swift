@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
 import RoomlogCore
+import RoomlogStore
 import Synchronization
 
 /// One client's WebSocket as a plain NIO handler on its event loop (no task per connection). It feeds what it
@@ -105,7 +106,10 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
             guard session.expiresAt > services.clock() else { return close(code: .sessionClosed) }
             switch assembler.append(opcode: frame.opcode, fin: frame.fin, rsv1: frame.rsv1, data: frame.unmaskedData, inflater: hub.inflater) {
             case .needMore: return
-            case .message(let bytes): run(bytes)
+            case .message(let bytes):
+                let started = LogWriter.monotonicNanoseconds()
+                run(bytes)
+                services.metrics.record(.frameRead, nanoseconds: LogWriter.monotonicNanoseconds() &- started)
             case .close(let code): close(code: code)
             }
         default:

@@ -2,6 +2,7 @@ import NIOCore
 import NIOWebSocket
 import Prometheus
 import RoomlogCore
+import RoomlogStore
 
 /// One event loop's table of WebSocket connections: by room for delivery, by session for logout, and all of them
 /// for the liveness tick (one timer per loop, not per connection). Touched only on its own loop; the broadcaster
@@ -14,6 +15,8 @@ final class Hub: @unchecked Sendable {
     /// Connections with writes to flush at the end of this tick.
     private var dirty: [ChatConnection] = []
     private var flushScheduled = false
+    /// When the oldest delivery not yet flushed started (the socket_flush stage ends at its flush).
+    private var deliveryStarted: UInt64?
     /// This loop's compressor and decompressor for permessage-deflate connections (no context takeover: shared).
     private(set) lazy var deflater = Deflater()
     private(set) lazy var inflater = Inflater()
@@ -86,8 +89,10 @@ final class Hub: @unchecked Sendable {
     /// Writes each room event's shared frame to the room's subscribers here that have not had it, and flushes once
     /// this tick. A `batch=1` subscriber gets each of `batches` (made when there are such subscribers) instead: the
     /// shared frame when it had every event before the batch, else the events it lacks one frame each.
-    func deliver(_ events: [Broadcast], batches: [BatchBroadcast] = []) {
+    func deliver(_ events: [Broadcast], batches: [BatchBroadcast] = [], publishedAt: UInt64? = nil) {
         loop.preconditionInEventLoop()
+        let started = LogWriter.monotonicNanoseconds()
+        if let publishedAt { metrics.record(.hubDelivery, nanoseconds: started &- publishedAt) }
         var written = 0
         for event in events {
             guard let subscriptions = rooms[event.room] else { continue }
@@ -113,7 +118,10 @@ final class Hub: @unchecked Sendable {
                 }
             }
         }
-        if written > 0 { metrics.deliveries.increment(by: Int64(written)) }
+        if written > 0 {
+            metrics.deliveries.increment(by: Int64(written))
+            if deliveryStarted == nil { deliveryStarted = started }
+        }
     }
 
     /// Marks `connection` as having writes to flush at the end of this tick.
@@ -130,6 +138,10 @@ final class Hub: @unchecked Sendable {
             for connection in connections {
                 connection.flushPending = false
                 connection.flush()
+            }
+            if let started = deliveryStarted {
+                metrics.record(.socketFlush, nanoseconds: LogWriter.monotonicNanoseconds() &- started)
+                deliveryStarted = nil
             }
         }
     }

@@ -37,6 +37,21 @@ public final class LogWriter: @unchecked Sendable {
         public var head: UInt64
     }
 
+    /// Where one committed batch spent its time on the durable path, in nanoseconds of the monotonic clock (for
+    /// metrics): each command's wait in the queue, the write transaction, the flush to disk (shared by the batches it
+    /// covered), and the completion of the callers after it. `durableAt` is when the flush ended.
+    public struct BatchStages: Sendable {
+        public var queued: [UInt64]
+        public var transaction: UInt64
+        public var flush: UInt64
+        public var completion: UInt64
+        public var head: UInt64
+        public var durableAt: UInt64
+    }
+
+    /// The monotonic clock of `BatchStages`, in nanoseconds.
+    public static func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
     /// What the caller of a command is told once it is durable (or refused).
     public typealias Completion = @Sendable (Result<CommandOutcome, any Error>) -> Void
 
@@ -44,12 +59,16 @@ public final class LogWriter: @unchecked Sendable {
         let command: Command
         let session: TokenDigest?
         let completion: Completion
+        var submitted: UInt64 = LogWriter.monotonicNanoseconds()
     }
 
     struct Committed {
         let batch: [Pending]
         let results: [Result<CommandOutcome, any Error>]
         let report: CommitReport
+        /// When the batch's transaction started and ended.
+        var started: UInt64 = 0
+        var ended: UInt64 = 0
     }
 
     let store: Store
@@ -74,6 +93,7 @@ public final class LogWriter: @unchecked Sendable {
     private var completionDone = false
     private var statisticsValue = Statistics()
     private var onCommit: (@Sendable (CommitReport) -> Void)?
+    private var onStages: (@Sendable (BatchStages) -> Void)?
 
     /// A writer for `store`, started at once. `clock` stamps events. With `cluster`, the store is a mirror of the
     /// cluster's log: each batch is ordered and made durable there first (see `ClusterLink`).
@@ -101,6 +121,12 @@ public final class LogWriter: @unchecked Sendable {
     /// and callers are woken (for metrics).
     public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {
         condition.withLock { onCommit = observer }
+    }
+
+    /// Calls `observer` on the completion thread after every batch of commands has been completed, with the time it
+    /// spent in each stage (for metrics and benchmarks).
+    public func observeStages(_ observer: @escaping @Sendable (BatchStages) -> Void) {
+        condition.withLock { onStages = observer }
     }
 
     /// Appends what `command` decides, once it is durable. With `session`, the command is refused as
@@ -169,6 +195,7 @@ public final class LogWriter: @unchecked Sendable {
 
     private func runWriter() {
         while let batch = nextBatch() {
+            let started = Self.monotonicNanoseconds()
             let outcome: AppendTransaction.Outcome
             if batch.isEmpty {
                 outcome = (try? appendTransaction.catchUp(now: clock(), offered: catchUpOffered)) ?? AppendTransaction.Outcome(results: [])
@@ -184,7 +211,7 @@ public final class LogWriter: @unchecked Sendable {
             for case .success(.appended) in outcome.results { report.events += 1 }
             if report.events > 0 { report.head = outcome.head }
             condition.withLock {
-                committed.append(Committed(batch: batch, results: outcome.results, report: report))
+                committed.append(Committed(batch: batch, results: outcome.results, report: report, started: started, ended: Self.monotonicNanoseconds()))
                 condition.broadcast()
             }
             // Nothing more to append: the other hosts' writers may have the cluster's lock (after handing the batch
@@ -229,12 +256,13 @@ public final class LogWriter: @unchecked Sendable {
     /// Flushes what the writer committed, then reports, wakes tailers, and completes callers.
     private func runCompletion() {
         while true {
-            let (ready, observer) = condition.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?) in
+            let (ready, observer, stagesObserver) = condition.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?, (@Sendable (BatchStages) -> Void)?) in
                 while committed.isEmpty, !writerDone { condition.wait() }
                 defer { committed = [] }
-                return (committed, onCommit)
+                return (committed, onCommit, onStages)
             }
             if ready.isEmpty { break }
+            let flushStarted = Self.monotonicNanoseconds()
             let syncError: (any Error)?
             do {
                 try store.environment.sync()
@@ -242,7 +270,16 @@ public final class LogWriter: @unchecked Sendable {
             } catch {
                 syncError = error
             }
+            let durableAt = Self.monotonicNanoseconds()
             complete(ready, observer: observer, syncError: syncError)
+            if let stagesObserver {
+                let completed = Self.monotonicNanoseconds()
+                for item in ready where !item.batch.isEmpty {
+                    stagesObserver(BatchStages(queued: item.batch.map { item.started &- $0.submitted }, transaction: item.ended &- item.started,
+                                               flush: durableAt &- flushStarted, completion: completed &- durableAt,
+                                               head: item.report.head, durableAt: durableAt))
+                }
+            }
         }
         condition.withLock {
             completionDone = true
