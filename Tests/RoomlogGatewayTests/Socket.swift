@@ -33,6 +33,13 @@ final class Socket: @unchecked Sendable {
         return (try JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
     }
 
+    /// Reads the server's hello, subscribes to `room` (live from now) and reads the answer.
+    func subscribe(_ room: String) async throws {
+        _ = try await expect()
+        try await send(#"{"type":"subscribe","room":"\#(room)"}"#)
+        _ = try await expect()
+    }
+
     /// The next frame, which must exist.
     func expect() async throws -> [String: Any] {
         guard let frame = try await next() else { throw SocketError(description: "the connection closed") }

@@ -194,9 +194,7 @@ struct WebSocketTests {
         try await gateway.runLive { client, port in
             let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
             try await Socket.open(port: port, token: tokens[1]) { b in
-                _ = try await b.expect()
-                try await b.send(#"{"type":"subscribe","room":"kkbox"}"#)
-                _ = try await b.expect()
+                try await b.subscribe("kkbox")
                 try await Socket.open(port: port, token: tokens[0]) { a in
                     _ = try await a.expect()
                     try await a.send(#"{"type":"send","room":"kkbox","body":"timed","id":"t1"}"#)
@@ -233,13 +231,9 @@ struct WebSocketTests {
                 return (roomSeqs, frames, largest)
             }
             try await Socket.open(port: port, token: tokens[1], query: "?batch=1") { batched in
-                _ = try await batched.expect()
-                try await batched.send(#"{"type":"subscribe","room":"kkbox"}"#)
-                _ = try await batched.expect()
+                try await batched.subscribe("kkbox")
                 try await Socket.open(port: port, token: tokens[2]) { plain in
-                    _ = try await plain.expect()
-                    try await plain.send(#"{"type":"subscribe","room":"kkbox"}"#)
-                    _ = try await plain.expect()
+                    try await plain.subscribe("kkbox")
                     try await Socket.open(port: port, token: tokens[0]) { a in
                         _ = try await a.expect()
                         for index in 0..<200 { try await a.send(#"{"type":"send","room":"kkbox","body":"m\#(index)","id":"i\#(index)"}"#) }
