@@ -55,18 +55,19 @@ public final class GatewayServices: Sendable {
         let metrics = GatewayMetrics()
         self.metrics = metrics
         hubs = Hubs(metrics: metrics, pingIntervalMilliseconds: configuration.pingIntervalMilliseconds)
+        let durableTimes = DurableTimes()
+        self.durableTimes = durableTimes
+        // Called once the commit is durable and before the tail is woken: the start of the follower_wakeup stage.
         writer.observeCommits { report in
             metrics.eventsAppended.increment(by: Int64(report.events))
             metrics.commitBatchCommands.record(Double(report.commands))
+            durableTimes.record(head: report.head, at: report.durableAt)
         }
-        let durableTimes = DurableTimes()
-        self.durableTimes = durableTimes
         writer.observeStages { stages in
             for queued in stages.queued { metrics.record(.writerQueue, nanoseconds: queued) }
             metrics.record(.transaction, nanoseconds: stages.transaction)
             metrics.record(.dataFlush, nanoseconds: stages.flush)
             metrics.record(.completion, nanoseconds: stages.completion)
-            if stages.head > 0 { durableTimes.record(head: stages.head, at: stages.durableAt) }
         }
     }
 

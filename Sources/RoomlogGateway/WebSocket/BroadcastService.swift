@@ -57,21 +57,25 @@ struct BroadcastService: Service {
         var broadcasts: [Broadcast] = []
         var closedSessions: [String] = []
         let compressing = services.hubs.deflateConnections.load(ordering: .relaxed) > 0
-        var roomEvents: [String: [Event]] = [:]
+        let batching = services.hubs.batchConnections.load(ordering: .relaxed) > 0
+        var roomRecords: [String: [(roomSeq: UInt64, record: [UInt8])]] = [:]
         var rooms: [String] = []
         for event in batch {
             if let room = event.room {
-                broadcasts.append(Broadcast(event, room: room, deflater: compressing ? deflater : nil))
-                if roomEvents[room] == nil { rooms.append(room) }
-                roomEvents[room, default: []].append(event)
+                let record = event.jsonRecord
+                broadcasts.append(Broadcast(event, record: record, room: room, deflater: compressing ? deflater : nil))
+                if batching {
+                    if roomRecords[room] == nil { rooms.append(room) }
+                    roomRecords[room, default: []].append((event.roomSeq, record))
+                }
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)
             }
         }
         guard !broadcasts.isEmpty || !closedSessions.isEmpty else { return }
         // Each room's events of this batch in as few frames as fit, once for every batch=1 subscriber.
-        let batches = services.hubs.batchConnections.load(ordering: .relaxed) == 0 ? [] : rooms.flatMap { room in
-            BatchBroadcast.make(room: room, roomEvents[room] ?? [], bytesMax: services.configuration.frameBytesMax, deflater: compressing ? deflater : nil)
+        let batches = rooms.flatMap { room in
+            BatchBroadcast.make(room: room, roomRecords[room] ?? [], bytesMax: services.configuration.frameBytesMax, deflater: compressing ? deflater : nil)
         }
         let (events, sessions) = (broadcasts, closedSessions)
         for hub in services.hubs.all {

@@ -5,9 +5,14 @@ import RoomlogCore
 enum EventFrames {
     /// `{"type":"event","event":{record}}`.
     static func event(_ event: Event) -> [UInt8] {
+        self.event(record: event.jsonRecord)
+    }
+
+    /// `{"type":"event","event":record}` for an event's JSON record.
+    static func event(record: [UInt8]) -> [UInt8] {
         var json = JSONWriter()
         json.string("type", "event")
-        json.raw("event", event.jsonRecord)
+        json.raw("event", record)
         return json.finish()
     }
 
@@ -15,6 +20,11 @@ enum EventFrames {
     /// `{"type":"events","room":R,"events":[records]}` frame as fit in `bytesMax`, in order; an event too big to
     /// fit even alone goes as an `event` frame. Each with the `roomSeq` of its first and last event.
     static func batches(room: String, _ events: some Collection<Event>, bytesMax: Int) -> [(first: UInt64, last: UInt64, json: [UInt8])] {
+        batches(room: room, records: events.map { ($0.roomSeq, $0.jsonRecord) }, bytesMax: bytesMax)
+    }
+
+    /// `batches(room:_:bytesMax:)` for events already rendered: each one's `roomSeq` and JSON record.
+    static func batches(room: String, records events: [(roomSeq: UInt64, record: [UInt8])], bytesMax: Int) -> [(first: UInt64, last: UInt64, json: [UInt8])] {
         var frames: [(first: UInt64, last: UInt64, json: [UInt8])] = []
         let overhead = batch(room: room, []).count
         var records: [[UInt8]] = []
@@ -26,17 +36,16 @@ enum EventFrames {
             records.removeAll()
             size = overhead
         }
-        for event in events {
-            let record = event.jsonRecord
+        for (roomSeq, record) in events {
             if size + record.count + (records.isEmpty ? 0 : 1) > bytesMax { close() }
             if overhead + record.count > bytesMax {
-                frames.append((event.roomSeq, event.roomSeq, Self.event(event)))
+                frames.append((roomSeq, roomSeq, Self.event(record: record)))
                 continue
             }
-            if records.isEmpty { first = event.roomSeq }
+            if records.isEmpty { first = roomSeq }
             size += record.count + (records.isEmpty ? 0 : 1)
             records.append(record)
-            last = event.roomSeq
+            last = roomSeq
         }
         close()
         return frames
@@ -60,9 +69,9 @@ struct Broadcast: Sendable {
     let frame: ByteBuffer
     let compressed: ByteBuffer?
 
-    /// The broadcast of room event `event`; `deflater` compresses it when given.
-    init(_ event: Event, room: String, deflater: Deflater?) {
-        let json = EventFrames.event(event)
+    /// The broadcast of room event `event` (whose JSON record is `record`); `deflater` compresses it when given.
+    init(_ event: Event, record: [UInt8], room: String, deflater: Deflater?) {
+        let json = EventFrames.event(record: record)
         self.room = room
         roomSeq = event.roomSeq
         frame = EncodedFrame.text(json)
@@ -79,9 +88,10 @@ struct BatchBroadcast: Sendable {
     let frame: ByteBuffer
     let compressed: ByteBuffer?
 
-    /// The batch frames of `events` (one room's, in order) within `bytesMax`; `deflater` compresses them when given.
-    static func make(room: String, _ events: [Event], bytesMax: Int, deflater: Deflater?) -> [BatchBroadcast] {
-        EventFrames.batches(room: room, events, bytesMax: bytesMax).map { first, last, json in
+    /// The batch frames of one room's events (each one's `roomSeq` and JSON record, in order) within `bytesMax`;
+    /// `deflater` compresses them when given.
+    static func make(room: String, _ records: [(roomSeq: UInt64, record: [UInt8])], bytesMax: Int, deflater: Deflater?) -> [BatchBroadcast] {
+        EventFrames.batches(room: room, records: records, bytesMax: bytesMax).map { first, last, json in
             BatchBroadcast(room: room, first: first, last: last, frame: EncodedFrame.text(json),
                            compressed: deflater.flatMap { EncodedFrame.compressed(json, with: $0) })
         }

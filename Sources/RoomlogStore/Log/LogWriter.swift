@@ -35,18 +35,18 @@ public final class LogWriter: @unchecked Sendable {
         public var events: Int
         /// The log's head after the commit.
         public var head: UInt64
+        /// When the commit became durable (`monotonicNanoseconds`), set before the observer sees it.
+        public var durableAt: UInt64 = 0
     }
 
     /// Where one committed batch spent its time on the durable path, in nanoseconds of the monotonic clock (for
     /// metrics): each command's wait in the queue, the write transaction, the flush to disk (shared by the batches it
-    /// covered), and the completion of the callers after it. `durableAt` is when the flush ended.
+    /// covered), and the completion of the callers after it.
     public struct BatchStages: Sendable {
         public var queued: [UInt64]
         public var transaction: UInt64
         public var flush: UInt64
         public var completion: UInt64
-        public var head: UInt64
-        public var durableAt: UInt64
     }
 
     /// The monotonic clock of `BatchStages`, in nanoseconds.
@@ -271,13 +271,12 @@ public final class LogWriter: @unchecked Sendable {
                 syncError = error
             }
             let durableAt = Self.monotonicNanoseconds()
-            complete(ready, observer: observer, syncError: syncError)
+            complete(ready, observer: observer, syncError: syncError, durableAt: durableAt)
             if let stagesObserver {
                 let completed = Self.monotonicNanoseconds()
                 for item in ready where !item.batch.isEmpty {
                     stagesObserver(BatchStages(queued: item.batch.map { item.started &- $0.submitted }, transaction: item.ended &- item.started,
-                                               flush: durableAt &- flushStarted, completion: completed &- durableAt,
-                                               head: item.report.head, durableAt: durableAt))
+                                               flush: durableAt &- flushStarted, completion: completed &- durableAt))
                 }
             }
         }
@@ -287,7 +286,7 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, syncError: (any Error)?) {
+    private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, syncError: (any Error)?, durableAt: UInt64) {
         condition.withLock {
             statisticsValue.syncs += 1
             for item in ready {
@@ -300,7 +299,11 @@ public final class LogWriter: @unchecked Sendable {
         }
         if syncError == nil {
             store.durableMark.raise(to: ready.map(\.report.head).max() ?? 0)
-            for item in ready where item.report.events > 0 { observer?(item.report) }
+            for item in ready where item.report.events > 0 {
+                var report = item.report
+                report.durableAt = durableAt
+                observer?(report)
+            }
         }
         if ready.contains(where: { $0.report.events > 0 }) { store.wakeFile.touch() }
         for item in ready {
