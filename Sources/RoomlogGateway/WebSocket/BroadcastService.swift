@@ -73,9 +73,15 @@ struct BroadcastService: Service {
             }
         }
         guard !broadcasts.isEmpty || !closedSessions.isEmpty else { return }
-        // Each room's events of this batch in as few frames as fit, once for every batch=1 subscriber.
-        let batches = rooms.flatMap { room in
+        // Each room's events of this batch in as few frames as fit, once for every batch=1 subscriber; a room with
+        // one event here needs no second frame: its event frame serves everyone.
+        let batchedRooms = rooms.filter { (roomRecords[$0]?.count ?? 0) > 1 }
+        let batches = batchedRooms.flatMap { room in
             BatchBroadcast.make(room: room, roomRecords[room] ?? [], bytesMax: services.configuration.frameBytesMax, deflater: compressing ? deflater : nil)
+        }
+        if !batchedRooms.isEmpty {
+            let batched = Set(batchedRooms)
+            for index in broadcasts.indices where batched.contains(broadcasts[index].room) { broadcasts[index].batched = true }
         }
         let (events, sessions) = (broadcasts, closedSessions)
         for hub in services.hubs.all {

@@ -68,6 +68,8 @@ struct Broadcast: Sendable {
     let roomSeq: UInt64
     let frame: ByteBuffer
     let compressed: ByteBuffer?
+    /// Whether a batch frame of this tick carries it too (batch=1 subscribers get that frame instead).
+    var batched = false
 
     /// The broadcast of room event `event` (whose JSON record is `record`); `deflater` compresses it when given.
     init(_ event: Event, record: [UInt8], room: String, deflater: Deflater?) {

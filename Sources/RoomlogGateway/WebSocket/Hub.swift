@@ -87,8 +87,9 @@ final class Hub: @unchecked Sendable {
     }
 
     /// Writes each room event's shared frame to the room's subscribers here that have not had it, and flushes once
-    /// this tick. A `batch=1` subscriber gets each of `batches` (made when there are such subscribers) instead: the
-    /// shared frame when it had every event before the batch, else the events it lacks one frame each.
+    /// this tick. For the events that `batches` carry (rooms with several events this tick, while there are batch=1
+    /// subscribers), a batch=1 subscriber gets the batch frame instead when it had every event before it, else the
+    /// events it lacks one frame each.
     func deliver(_ events: [Broadcast], batches: [BatchBroadcast] = [], publishedAt: UInt64? = nil) {
         loop.preconditionInEventLoop()
         let started = LogWriter.monotonicNanoseconds()
@@ -96,7 +97,7 @@ final class Hub: @unchecked Sendable {
         var written = 0
         for event in events {
             guard let subscriptions = rooms[event.room] else { continue }
-            for subscription in subscriptions where subscription.last < event.roomSeq && !(subscription.connection.batch && !batches.isEmpty) {
+            for subscription in subscriptions where subscription.last < event.roomSeq && !(event.batched && subscription.connection.batch) {
                 guard subscription.connection.deliver(event) else { continue }  // it marks itself to flush
                 subscription.last = event.roomSeq
                 written += 1
