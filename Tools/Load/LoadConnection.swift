@@ -21,6 +21,30 @@ protocol LoadClient: AnyObject, Sendable {
     func startSending(start: UInt64)
 }
 
+/// The sending of a load connection, the same for Roomlog and NATS: message `index` is due at `start` (monotonic
+/// µs) plus `index / rate` seconds.
+enum SendSchedule {
+    /// Calls `write` with each index when it is due, on `loop`, until `send.count` or until `write` returns false
+    /// (the connection is gone); then counts the sender in `progress.sent`.
+    static func run(_ send: (room: String, rate: Double, count: Int, name: String), start: UInt64, on loop: any EventLoop,
+                    progress: LoadProgress, write: @escaping (Int) -> Bool) {
+        func next(_ index: Int) {
+            let due = start + UInt64(Double(index) * 1_000_000 / send.rate)
+            let now = monotonicMicroseconds()
+            if index < send.count, due > now {
+                loop.assumeIsolated().scheduleTask(in: .microseconds(Int64(due - now))) { next(index) }
+                return
+            }
+            guard index < send.count, write(index) else {
+                progress.sent.add(1, ordering: .relaxed)
+                return
+            }
+            next(index + 1)
+        }
+        next(0)
+    }
+}
+
 /// Counters shared by every connection of a run.
 final class LoadProgress: Sendable {
     /// Connections that are ready: subscribed, or greeted when they do not subscribe.
@@ -130,22 +154,12 @@ final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
 
     /// Sends the plan's messages on this connection's loop, each at its own time from `start` on.
     func startSending(start: UInt64) {
-        guard let send = plan.send else { return }
-        @Sendable func next(_ index: Int) {
-            guard index < send.count, let context else {
-                progress.sent.add(1, ordering: .relaxed)
-                return
-            }
-            let due = start + UInt64(Double(index) * 1_000_000 / send.rate)
-            let now = monotonicMicroseconds()
-            if due > now {
-                context.eventLoop.scheduleTask(in: .microseconds(Int64(due - now))) { next(index) }
-                return
-            }
+        guard let send = plan.send, let loop = context?.eventLoop else { return }
+        SendSchedule.run(send, start: start, on: loop, progress: progress) { [self] index in
+            guard context != nil else { return false }
             write(#"{"type":"send","room":"\#(send.room)","body":"\#(monotonicMicroseconds()) \#(send.name) \#(index)","id":"\#(send.name)-\#(index)"}"#)
-            next(index + 1)
+            return true
         }
-        next(0)
     }
 
     private func write(_ text: String) {

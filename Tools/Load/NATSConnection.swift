@@ -141,23 +141,13 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
     }
 
     func startSending(start: UInt64) {
-        guard let send = plan.send else { return }
-        @Sendable func next(_ index: Int) {
-            guard index < send.count, let context else {
-                progress.sent.add(1, ordering: .relaxed)
-                return
-            }
-            let due = start + UInt64(Double(index) * 1_000_000 / send.rate)
-            let now = monotonicMicroseconds()
-            if due > now {
-                context.eventLoop.scheduleTask(in: .microseconds(Int64(due - now))) { next(index) }
-                return
-            }
+        guard let send = plan.send, let loop = context?.eventLoop else { return }
+        SendSchedule.run(send, start: start, on: loop, progress: progress) { [self] index in
+            guard context != nil else { return false }
             let payload = "\(monotonicMicroseconds()) \(send.name) \(index)"
             self.send("PUB \(send.room) \(payload.utf8.count)\r\n\(payload)\r\n")
-            next(index + 1)
+            return true
         }
-        next(0)
     }
 
     private func send(_ text: String) {
