@@ -77,7 +77,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/index.html")]
+            resources: [.copy("Resources/web")]
         ),
         .target(name: "RoomlogTestSupport", path: "Tests/Support"),
         .executableTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Roomlog needs on a fresh Debian 12 machine with the Swift toolchain (idempotent).
 set -euo pipefail
-packages=(liblmdb-dev zlib1g-dev pkg-config curl iproute2)
+# chromium, python3-websockets and the fonts: the web client's browser check (Tools/webclient-check.py), CJK and emoji.
+packages=(liblmdb-dev zlib1g-dev pkg-config curl iproute2 chromium python3-websockets fonts-noto-cjk fonts-noto-color-emoji)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -21,6 +21,7 @@ public enum Gateway {
         router.add(middleware: ErrorMiddleware(metrics: services.metrics, limits: services.limits))
         router.add(middleware: SessionMiddleware(services: services))
         HealthRoutes(services: services).add(to: router)
+        WebClientRoutes().add(to: router)
         let accounts = AccountRoutes(services: services)
         accounts.add(to: router)
         let api = router.group("/api/v1", context: SessionContext.self).add(middleware: CookieRequestGuard(origins: services.origins))

@@ -134,7 +134,15 @@ struct RoomRouteTests {
             #expect(try await client.call(.get, "/no/such/route").errorCode == "not_found")
             let page = try await client.call(.get, "/")
             #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(page.text.contains("<title>Roomlog</title>") && page.text.contains("/api/v1/ws"))
+            #expect(page.text.contains("<title>Roomlog</title>") && page.text.contains(#"<script src="/app.js""#))
+            // Only this origin's files run: no inline script, style or event handler for the policy to allow.
+            #expect(page.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self';") == true)
+            #expect(!page.text.contains("<style") && !page.text.contains(" style=") && page.text.components(separatedBy: "<script").count == 2)
+            #expect(page.text.range(of: #"\son[a-z]+="#, options: .regularExpression) == nil)
+            let script = try await client.call(.get, "/app.js")
+            #expect(script.status == .ok && script.headers[.contentType]?.hasPrefix("text/javascript") == true && script.text.contains("/api/v1/ws?batch=1"))
+            #expect(script.text.range(of: #"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\("#, options: .regularExpression) == nil)
+            #expect(try await client.call(.get, "/app.css").headers[.contentType]?.hasPrefix("text/css") == true)
         }
     }
 

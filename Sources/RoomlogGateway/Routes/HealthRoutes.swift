@@ -11,7 +11,6 @@ struct HealthRoutes {
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/readyz") { _, _ in try ready() }
         router.get("/metrics") { _, _ in metrics() }
-        router.get("/") { _, _ in webClient() }
     }
 
     func ready() throws -> Response {
@@ -27,18 +26,6 @@ struct HealthRoutes {
         json.number("head", head)
         json.number("tail", tail.seq)
         return JSONResponse.make(.ok, json.finish())
-    }
-
-    /// The web client: one static page (HTML and script) that uses the HTTP API and the WebSocket.
-    static let webClientPage: ByteBuffer = {
-        guard let url = Bundle.module.url(forResource: "index", withExtension: "html"), let data = try? Data(contentsOf: url) else {
-            return ByteBuffer(string: "<!doctype html><p>The web client is missing from this build.</p>")
-        }
-        return ByteBuffer(bytes: data)
-    }()
-
-    func webClient() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: Self.webClientPage))
     }
 
     func metrics() -> Response {
