@@ -4,7 +4,8 @@ protocol against a fresh gateway, with a third user (carol) on the HTTP API. Che
 words, register, create a room with a topic, browse and join, messages both ways in CJK and emoji (Enter sends,
 Shift+Enter breaks the line), an HTML body shown as text, scroll-back past the first page of 250 seeded messages, an
 unread count on a room not open, a gateway killed and restarted while both are open (both reconnect and resume, every
-message exactly once, also those sent while they were away), a reload kept signed in by the cookie, a phone-sized
+message exactly once, also those sent while they were away), a message written while cut off kept across a reload and
+sent once, a send refused (not_a_member) shown in words and retried with its id, a reload kept signed in by the cookie, a phone-sized
 viewport, and log-out. Any JavaScript exception, dialog or Content-Security-Policy report fails the check.
 
 Saves a screenshot of each step under SCREENSHOTS (default .run/webclient, which the test run leaves behind).
@@ -267,6 +268,54 @@ async def scenario(gateway):
     # The order is the log's: alice's two in the order written.
     await alice.until("shows the log's order", f"{alice.bodies()}.indexOf({json.dumps(away[0])}) < {alice.bodies()}.indexOf({json.dumps(away[1])})")
 
+    # A message written while cut off stays across a reload (localStorage) and is sent once, with its id, when the
+    # connection is back. Cut off in alice's browser only: a stand-in for WebSocket that fails at once, put in every
+    # document she loads until it is switched off.
+    cut = ("(() => { const Real = window.WebSocket; window.cutOff = true; "
+           "function Cut(url, protocols) { if (!window.cutOff) return new Real(url, protocols); "
+           "const fake = new EventTarget(); fake.readyState = 3; fake.send = () => {}; fake.close = () => {}; "
+           "setTimeout(() => fake.dispatchEvent(Object.assign(new Event('close'), { code: 1006 })), 50); return fake; } "
+           "Object.assign(Cut, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 }); window.WebSocket = Cut; })()")
+    script = (await alice.call("Page.addScriptToEvaluateOnNewDocument", {"source": cut}))["identifier"]
+    await alice.js(cut)
+    await alice.js("app.socket.close()")
+    await alice.until("cut off: reconnecting", "document.getElementById('connection').dataset.state === 'reconnecting'")
+    kept = "kept across a reload 📝"
+    await alice.say(kept)
+    await alice.until("shows it as sending", "document.querySelectorAll('#messages li.pending').length === 1")
+    await alice.call("Page.reload")
+    await asyncio.sleep(0.5)
+    await alice.until("after a reload, still cut off, the message still there and sending",
+                      "document.readyState === 'complete' && document.getElementById('connection').dataset.state === 'reconnecting' && "
+                      f"[...document.querySelectorAll('#messages li.pending .body')].map(b => b.textContent).join() === {json.dumps(kept)}")
+    await alice.call("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+    await alice.js("window.cutOff = false")
+    await alice.click("#reconnect-now")
+    everything.append(kept)
+    for page in pages:
+        await page.until("the kept message arrives, once", page.shows_once(kept) + " && !document.querySelector('#messages li.pending') && " + contiguous(page))
+
+    # A send the server refuses shows why, with Retry. alice is taken out of kkbox elsewhere (her own session on the
+    # HTTP API, as from another device); her next message fails with not_a_member; once she is back, Retry posts it,
+    # with its first id, once.
+    cookies = (await alice.call("Network.getCookies", {"urls": [BASE]}))["cookies"]
+    alice_token = next(cookie["value"] for cookie in cookies if cookie["name"] == "roomlog_session")
+    assert http("POST", "/api/v1/rooms/kkbox/leave", {}, alice_token)[0] == 200
+    await alice.until("sees herself leave, from elsewhere", "[...document.querySelectorAll('#messages li.quietline')].some(li => li.textContent.startsWith('alice left'))")
+    refused = "refused first, then retried"
+    await alice.say(refused)
+    await alice.until("shows the refusal in words, with Retry",
+                      "document.querySelector('#messages li.failed .state')?.textContent === 'not sent: Join the room first.' && "
+                      "document.querySelector('#messages li.failed .actions button')?.textContent === 'Retry'")
+    failed_id = await alice.js("[...app.pending.values()][0].id")
+    assert http("POST", "/api/v1/rooms/kkbox/join", {}, alice_token)[0] == 200
+    await alice.click("#messages li.failed .actions button")
+    everything.append(refused)
+    for page in pages:
+        await page.until("the retried message arrives, once", page.shows_once(refused) + " && !document.querySelector('#messages li.failed') && " + contiguous(page))
+    status, page = http("GET", "/api/v1/rooms/kkbox/events?limit=5", token=token)
+    assert [event.get("id") for event in page["events"] if event.get("body") == refused] == [failed_id], page
+
     # A reload: still signed in by the cookie, the room open again with its history.
     await bob.call("Page.reload")
     await asyncio.sleep(0.5)
@@ -290,6 +339,7 @@ async def scenario(gateway):
     await alice.click("#logout")
     await alice.until("logged out", "!document.getElementById('auth-screen').hidden && document.getElementById('auth-error').textContent === 'You have logged out.'")
     # Login attempts past the limit (10 a minute from one address): the refusal says when to try again.
+    await alice.type_into("name", "alice")
     await alice.type_into("password", "not the password")
     for _ in range(12):
         await alice.click("#login")

@@ -92,6 +92,18 @@ function notice(text) {
 
 const scalars = (text) => [...text].length;  // Unicode scalar values, as the server counts a body
 
+// Messages not yet in the log, kept across a reload or a closed tab and sent again (same ids) once connected.
+function pendingKey() { return `roomlog.pending.${app.user}`; }
+function savePending() {
+  const kept = [...app.pending.values()].map(({ id, room, body, state, error }) => ({ id, room, body, state: state === "sent" ? "pending" : state, error }));
+  try { localStorage.setItem(pendingKey(), JSON.stringify(kept)); } catch { /* full or denied */ }
+}
+function loadPending() {
+  try {
+    for (const kept of JSON.parse(localStorage.getItem(pendingKey()) || "[]")) app.pending.set(kept.id, kept);
+  } catch { /* unreadable: nothing kept */ }
+}
+
 function readKey() { return `roomlog.read.${app.user}`; }
 function saveRead() { try { localStorage.setItem(readKey(), JSON.stringify({ epoch: app.epoch, rooms: app.read })); } catch { /* full or denied */ } }
 function loadRead(epoch) {
@@ -138,6 +150,7 @@ function signedIn(user, rooms) {
   app.user = user;
   app.heads = new Map(rooms.map((room) => [room, undefined]));
   app.read = {};
+  loadPending();
   document.body.classList.add("signed-in");
   $("auth-screen").hidden = true;
   $("app").hidden = false;
@@ -164,6 +177,7 @@ function signedOut(message) {
 
 async function logout() {
   try { await api("POST", "/api/v1/logout"); } catch (error) { if (error.status !== 401) return notice(describe(error)); }
+  localStorage.removeItem(pendingKey());  // logging out drops what was not sent; a session that expires keeps it
   signedOut("You have logged out.");
 }
 
@@ -269,7 +283,10 @@ function onEvent(event) {
   if (app.heads.has(room) && event.roomSeq > (app.heads.get(room) || 0)) app.heads.set(room, event.roomSeq);
   if (event.type === "room.joined" || event.type === "room.left") countMembers(room, event.type === "room.joined" ? 1 : -1);
   if (app.view && app.view.room === room) viewEvent(app.view, event);
-  else if (event.user === app.user && app.read[room] === event.roomSeq - 1) { app.read[room] = event.roomSeq; saveRead(); }
+  else {
+    settle(event);
+    if (event.user === app.user && app.read[room] === event.roomSeq - 1) { app.read[room] = event.roomSeq; saveRead(); }  // one's own is read
+  }
   renderMyRoomsSoon();
 }
 
@@ -513,12 +530,7 @@ function eventItem(event) {
     item.append(head, element("div", "body", event.body));
     if (event.user === app.user) {
       item.classList.add("mine");
-      const pending = event.id && app.pending.get(event.id);
-      if (pending) {
-        app.pending.delete(event.id);
-        if (pending.element) pending.element.remove();
-        head.append(element("span", "state", "sent"));
-      }
+      if (settle(event)) head.append(element("span", "state", "sent"));
     }
     return item;
   }
@@ -526,6 +538,16 @@ function eventItem(event) {
   const what = { "room.created": "created the room", "room.joined": "joined", "room.left": "left" }[event.type] || event.type;
   item.append(`${event.user} ${what}`, event.type === "room.created" && event.topic ? ` · ${event.topic}` : "", " · ", time);
   return item;
+}
+
+// The user's own message is in the log: it is no longer pending.
+function settle(event) {
+  const pending = event.type === "message.posted" && event.user === app.user && event.id ? app.pending.get(event.id) : undefined;
+  if (!pending) return false;
+  app.pending.delete(pending.id);
+  if (pending.element) pending.element.remove();
+  savePending();
+  return true;
 }
 
 function renderMembers(view) {
@@ -603,9 +625,11 @@ function retry(pending) {
 function discard(pending) {
   app.pending.delete(pending.id);
   if (pending.element) pending.element.remove();
+  savePending();
 }
 
 function renderPending(pending) {
+  savePending();
   if (!app.view || app.view.room !== pending.room || !app.pending.has(pending.id)) return;
   const item = pending.element || element("li");
   pending.element = item;
