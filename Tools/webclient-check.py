@@ -3,7 +3,7 @@
 protocol against a fresh gateway, with a third user (carol) on the HTTP API. Checks, step by step: sign-up errors in
 words, register, create a room with a topic, browse and join, messages both ways in CJK and emoji (Enter sends,
 Shift+Enter breaks the line), an HTML body shown as text, scroll-back past the first page of 250 seeded messages, an
-unread count on a room not open, a gateway killed and restarted while both are open (both reconnect and resume, every
+unread count on a room not open, leaving a room, the browser offline and back, a gateway killed and restarted while both are open (both reconnect and resume, every
 message exactly once, also those sent while they were away), a message written while cut off kept across a reload and
 sent once, a send refused (not_a_member) shown in words and retried with its id, a reload kept signed in by the cookie, a phone-sized
 viewport, and log-out. Any JavaScript exception, dialog or Content-Security-Policy report fails the check.
@@ -241,8 +241,19 @@ async def scenario(gateway):
     await bob.until("counts 3 unread in lobby, not open", f"{await bob.room_item('my-rooms', 'lobby')}?.querySelector('.badge')?.textContent === '3'")
     await bob.click("#my-rooms li[data-room=lobby] button")
     await bob.until("opening lobby reads them", f"{bob.bodies()}.includes('unread 3') && !{await bob.room_item('my-rooms', 'lobby')}.querySelector('.badge')")
+    await bob.click("#leave")
+    await bob.until("left lobby: gone from his rooms, Join in the browse list",
+                    f"!{await bob.room_item('my-rooms', 'lobby')} && {await bob.room_item('browse', 'lobby')}?.querySelector('button').textContent === 'Join' && "
+                    "!document.getElementById('empty').hidden")
     await bob.click("#my-rooms li[data-room=kkbox] button")
     await bob.until("back in kkbox", "document.getElementById('room-name').textContent === '# kkbox'")
+
+    # The browser going offline shows as offline, and coming back online reconnects.
+    await bob.call("Network.enable")
+    await bob.call("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    await bob.until("shows offline", "document.getElementById('connection').dataset.state === 'offline'")
+    await bob.call("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    await bob.until("back online: connected", "document.getElementById('connection').dataset.state === 'connected'")
 
     # A gateway killed while both are open: alice writes while it is down, carol right after it is back.
     assert http("POST", "/api/v1/rooms/kkbox/join", {}, token)[0] == 200

@@ -669,7 +669,8 @@ function start() {
   $("text").addEventListener("input", updateCount);
   $("scroller").addEventListener("scroll", () => { if ($("scroller").scrollTop < 150) loadOlder(); });
   window.addEventListener("online", () => { if (app.user && !app.socket) { app.attempt = 0; connect(); } });
-  window.addEventListener("offline", () => { if (app.user && !app.ready) setConnection("offline", "offline: waiting for the network"); });
+  // The browser lost its network: the socket is most likely dead without knowing it yet, so close it and wait.
+  window.addEventListener("offline", () => { if (app.user && app.socket) app.socket.close(); });
   api("GET", "/api/v1/me").then((me) => signedIn(me.user.name, me.rooms), (error) => showAuth(error.status === 401 ? "" : describe(error)));
 }
 
