@@ -59,6 +59,7 @@ async function api(method, path, body) {
   if (response.status !== 204) { try { data = await response.json(); } catch { data = {}; } }
   if (!response.ok) {
     const error = data.error || {};
+    if (response.status === 401 && app.user) setTimeout(() => signedOut(WORDS.unauthorized));  // the session ended meanwhile
     throw new ApiError(response.status, error.code || `http_${response.status}`, error.message || response.statusText,
                        Number(response.headers.get("Retry-After")) || 0);
   }
@@ -392,9 +393,15 @@ async function createRoom() {
   }
 }
 
-function join(room) {
+// Joins and leaves go over the WebSocket (a join subscribes at once); while it is down, over HTTP.
+async function join(room) {
   if (send({ type: "join", room })) return;
-  notice("Not connected: the room is joined once the connection is back.");
+  try { onJoined({ room, head: (await api("POST", `${roomPath(room)}/join`)).room.head }); } catch (error) { notice(`${room}: ${describe(error)}`); }
+}
+
+async function leave(room) {
+  if (send({ type: "leave", room })) return;
+  try { await api("POST", `${roomPath(room)}/leave`); onLeft({ room }); } catch (error) { notice(`${room}: ${describe(error)}`); }
 }
 
 function onJoined(joined) {
@@ -500,8 +507,8 @@ function viewEvent(view, event) {
   if (!view.ready) return void view.queue.push(event);
   if (event.roomSeq <= view.last) return;  // shown already (a resume overlaps what the page had)
   if (event.roomSeq > view.last + 1) {
-    // Never expected (the server resumes without gaps); ask again from the last event shown rather than skip any.
-    send({ type: "subscribe", room: view.room, after: view.last, epoch: app.epoch });
+    // Never expected (the server resumes without gaps); ask once again from the last event shown rather than skip any.
+    if (view.askedAfter !== view.last && send({ type: "subscribe", room: view.room, after: view.last, epoch: app.epoch })) view.askedAfter = view.last;
     return;
   }
   const scroller = $("scroller");
@@ -658,7 +665,7 @@ function start() {
     const open = $("members-panel").classList.toggle("open");
     $("members-toggle").setAttribute("aria-expanded", String(open));
   });
-  $("leave").addEventListener("click", () => { if (app.view && !send({ type: "leave", room: app.view.room })) notice("Not connected: try again once the connection is back."); });
+  $("leave").addEventListener("click", () => { if (app.view) leave(app.view.room); });
   $("browse-refresh").addEventListener("click", () => loadBrowse(true));
   $("browse-more").addEventListener("click", () => loadBrowse(false));
   $("create").addEventListener("submit", (event) => { event.preventDefault(); createRoom(); });
