@@ -80,6 +80,52 @@ struct WebSocketTests {
         }
     }
 
+    @Test("200 subscribers of one room (past a hub's flushes per task) get 30 quick sends each, every one once, in order", .timeLimit(.minutes(1)))
+    func manySubscribers() async throws {
+        let subscribers = 200, messages = 30
+        #expect(subscribers / 2 > Hub.flushesPerTask, "more subscribers per loop than one flush task takes")
+        let gateway = try GatewayHarness { $0.sendBurstMessages = 100; $0.sendsPerSecond = 1000; $0.socketsPerSessionMax = subscribers }
+        defer { gateway.close() }
+        try await gateway.runLive { client, port in
+            let tokens = try await client.room("kkbox", owner: "alice", members: ["bob"])
+            // Opens the sockets one inside the other; the innermost sends, then every one reads what it got.
+            @Sendable func open(_ opened: [Socket]) async throws {
+                guard opened.count == subscribers else {
+                    try await Socket.open(port: port, token: tokens[1]) { socket in
+                        try await socket.subscribe("kkbox")
+                        try await open(opened + [socket])
+                    }
+                    return
+                }
+                try await Socket.open(port: port, token: tokens[0]) { alice in
+                    _ = try await alice.expect()
+                    for index in 0..<messages { try await alice.send(#"{"type":"send","room":"kkbox","body":"m\#(index)","id":"many\#(index)"}"#) }
+                    var acks = 0
+                    while acks < messages { if try await alice.expect()["type"] as? String == "ack" { acks += 1 } }
+                }
+                try await withThrowingTaskGroup(of: [String].self) { group in
+                    for socket in opened {
+                        group.addTask {
+                            var bodies: [String] = []
+                            while bodies.count < messages {
+                                let frame = try await socket.expect()
+                                if let event = frame["event"] as? [String: Any] { bodies.append(event["body"] as? String ?? "") }
+                            }
+                            return bodies
+                        }
+                    }
+                    var readers = 0
+                    for try await bodies in group {
+                        #expect(bodies == (0..<messages).map { "m\($0)" })
+                        readers += 1
+                    }
+                    #expect(readers == subscribers)
+                }
+            }
+            try await open([])
+        }
+    }
+
     @Test("every bad frame gets its error frame and the connection stays open")
     func errors() async throws {
         let gateway = try GatewayHarness()

@@ -8,13 +8,13 @@ import RoomlogStore
 /// outbox, the channel's write buffer of `outboxBytesMax`: a client that does not read is closed with 1013 once it
 /// is full, whether it subscribes or only sends.
 extension ChatConnection {
-    /// Writes a whole encoded frame, flushed at the end of the loop tick; false (and the connection closing with
-    /// 1013) when the outbox is full even after a flush, or when the connection is not open.
+    /// Writes a whole encoded frame, flushed by the hub in a later task of this loop; false (and the connection
+    /// closing with 1013) when the outbox is full even after a flush, or when the connection is not open.
     @discardableResult
     func write(_ frame: ByteBuffer) -> Bool {
         guard let context, state.state == .open else { return false }
         if !context.channel.isWritable {
-            context.flush()  // writes waiting for the end of the tick count against the outbox too
+            context.flush()  // writes waiting for the hub's flush count against the outbox too
             guard context.channel.isWritable else {
                 services.metrics.outboxOverflows.increment()
                 close(code: .slowReader)
