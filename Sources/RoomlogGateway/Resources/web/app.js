@@ -93,26 +93,26 @@ function notice(text) {
 
 const scalars = (text) => [...text].length;  // Unicode scalar values, as the server counts a body
 
+// The browser's storage, per user. Where it is denied or full the client works on without it (only forgets more).
+const stored = {
+  get(key) { try { return JSON.parse(localStorage.getItem(`roomlog.${key}.${app.user}`)); } catch { return null; } },
+  set(key, value) { try { localStorage.setItem(`roomlog.${key}.${app.user}`, JSON.stringify(value)); } catch { /* full or denied */ } },
+  remove(key) { try { localStorage.removeItem(`roomlog.${key}.${app.user}`); } catch { /* denied */ } },
+};
+
 // Messages not yet in the log, kept across a reload or a closed tab and sent again (same ids) once connected.
-function pendingKey() { return `roomlog.pending.${app.user}`; }
 function savePending() {
-  const kept = [...app.pending.values()].map(({ id, room, body, state, error }) => ({ id, room, body, state: state === "sent" ? "pending" : state, error }));
-  try { localStorage.setItem(pendingKey(), JSON.stringify(kept)); } catch { /* full or denied */ }
+  stored.set("pending", [...app.pending.values()].map(({ id, room, body, state, error }) => ({ id, room, body, state: state === "sent" ? "pending" : state, error })));
 }
 function loadPending() {
-  try {
-    for (const kept of JSON.parse(localStorage.getItem(pendingKey()) || "[]")) app.pending.set(kept.id, kept);
-  } catch { /* unreadable: nothing kept */ }
+  const kept = stored.get("pending");
+  if (Array.isArray(kept)) for (const message of kept) app.pending.set(message.id, message);
 }
 
-function readKey() { return `roomlog.read.${app.user}`; }
-function saveRead() { try { localStorage.setItem(readKey(), JSON.stringify({ epoch: app.epoch, rooms: app.read })); } catch { /* full or denied */ } }
+function saveRead() { stored.set("read", { epoch: app.epoch, rooms: app.read }); }
 function loadRead(epoch) {
-  try {
-    const saved = JSON.parse(localStorage.getItem(readKey()) || "null");
-    if (saved && saved.epoch === epoch && saved.rooms) return saved.rooms;
-  } catch { /* unreadable: start afresh */ }
-  return {};
+  const saved = stored.get("read");
+  return saved && saved.epoch === epoch && saved.rooms ? saved.rooms : {};
 }
 
 // ---- Signing in and out -----------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ function signedIn(user, rooms) {
   renderMyRooms();
   loadBrowse(true);
   connect();
-  const last = localStorage.getItem(`roomlog.open.${user}`);
+  const last = stored.get("open");
   if (last && app.heads.has(last)) openRoom(last);
   else if (matchMedia("(max-width: 700px)").matches) toggleDrawer(true);
 }
@@ -178,7 +178,7 @@ function signedOut(message) {
 
 async function logout() {
   try { await api("POST", "/api/v1/logout"); } catch (error) { if (error.status !== 401) return notice(describe(error)); }
-  localStorage.removeItem(pendingKey());  // logging out drops what was not sent; a session that expires keeps it
+  stored.remove("pending");  // logging out drops what was not sent; a session that expires keeps it
   signedOut("You have logged out.");
 }
 
@@ -441,7 +441,7 @@ function showRoomChrome(open) {
 
 function closeRoom() {
   app.view = null;
-  localStorage.removeItem(`roomlog.open.${app.user}`);
+  stored.remove("open");
   $("messages").replaceChildren();
   showRoomChrome(false);
   renderMyRooms();
@@ -458,7 +458,7 @@ async function openRoom(room) {
   if (app.view && app.view.room === room) return;
   const view = { room, first: 0, last: 0, ready: false, queue: [], members: new Set(), loadingOlder: false };
   app.view = view;
-  localStorage.setItem(`roomlog.open.${app.user}`, room);
+  stored.set("open", room);
   showRoomChrome(true);
   $("room-name").textContent = `# ${room}`;
   $("room-topic").textContent = (app.info.get(room) || {}).topic || "";
