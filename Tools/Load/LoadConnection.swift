@@ -60,6 +60,27 @@ final class LoadProgress: Sendable {
     let closes = Atomic<Int>(0)
 }
 
+extension ChannelHandlerContext {
+    /// Writes and flushes one frame of a load client (masked, as a client's frames must be).
+    func writeClientFrame(_ data: ByteBuffer, opcode: WebSocketOpcode) {
+        writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)), promise: nil)
+    }
+
+    /// How every load connection answers the server's control frames: a close is counted in `progress` and closes
+    /// the connection; a ping gets its pong (the gateway closes a connection silent for two ping intervals). Returns
+    /// whether `frame` was one of them.
+    func answerControlFrame(_ frame: WebSocketFrame, progress: LoadProgress) -> Bool {
+        switch frame.opcode {
+        case .connectionClose:
+            progress.closes.add(1, ordering: .relaxed)
+            close(promise: nil)
+        case .ping: writeClientFrame(frame.unmaskedData, opcode: .pong)
+        default: return false
+        }
+        return true
+    }
+}
+
 /// One WebSocket to the gateway as a plain NIO handler, so the generator spends its time on the wire and not on
 /// tasks and JSON: events are checked by scanning their bytes for `roomSeq` and the send time in the body.
 final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendable {
@@ -90,16 +111,7 @@ final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text: receive(frame.data)
-        case .connectionClose:
-            progress.closes.add(1, ordering: .relaxed)
-            context.close(promise: nil)
-        case .ping:
-            // The gateway closes a connection silent for two ping intervals: a held idle connection answers.
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
-        default: break
-        }
+        if frame.opcode == .text { receive(frame.data) } else { _ = context.answerControlFrame(frame, progress: progress) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -164,8 +176,7 @@ final class LoadConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
 
     private func write(_ text: String) {
         guard let context else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text))
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        context.writeClientFrame(context.channel.allocator.buffer(string: text), opcode: .text)
     }
 
     static let eventPrefix = Array(#"{"type":"event""#.utf8)

@@ -40,12 +40,7 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
             var data = frame.unmaskedData
             pending.writeBuffer(&data)
             parse()
-        case .connectionClose:
-            progress.closes.add(1, ordering: .relaxed)
-            context.close(promise: nil)
-        case .ping:
-            write(frame.unmaskedData, opcode: .pong)
-        default: break
+        default: _ = context.answerControlFrame(frame, progress: progress)
         }
     }
 
@@ -152,11 +147,6 @@ final class NATSConnection: ChannelInboundHandler, LoadClient, @unchecked Sendab
 
     private func send(_ text: String) {
         guard let context else { return }
-        write(context.channel.allocator.buffer(string: text), opcode: .binary)
-    }
-
-    private func write(_ data: ByteBuffer, opcode: WebSocketOpcode) {
-        guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)), promise: nil)
+        context.writeClientFrame(context.channel.allocator.buffer(string: text), opcode: .binary)
     }
 }
