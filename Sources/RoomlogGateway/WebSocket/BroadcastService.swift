@@ -57,36 +57,18 @@ struct BroadcastService: Service {
         var broadcasts: [Broadcast] = []
         var closedSessions: [String] = []
         let compressing = services.hubs.deflateConnections.load(ordering: .relaxed) > 0
-        let batching = services.hubs.batchConnections.load(ordering: .relaxed) > 0
-        var roomRecords: [String: [(roomSeq: UInt64, record: [UInt8])]] = [:]
-        var rooms: [String] = []
         for event in batch {
             if let room = event.room {
-                let record = event.jsonRecord
-                broadcasts.append(Broadcast(event, record: record, room: room, deflater: compressing ? deflater : nil))
-                if batching {
-                    if roomRecords[room] == nil { rooms.append(room) }
-                    roomRecords[room, default: []].append((event.roomSeq, record))
-                }
+                broadcasts.append(Broadcast(event, record: event.jsonRecord, room: room, deflater: compressing ? deflater : nil))
             } else if case .sessionClosed(_, let session, _, _) = event.payload {
                 closedSessions.append(session)
             }
         }
         guard !broadcasts.isEmpty || !closedSessions.isEmpty else { return }
-        // Each room's events of this batch in as few frames as fit, once for every batch=1 subscriber; a room with
-        // one event here needs no second frame: its event frame serves everyone.
-        let batchedRooms = rooms.filter { (roomRecords[$0]?.count ?? 0) > 1 }
-        let batches = batchedRooms.flatMap { room in
-            BatchBroadcast.make(room: room, roomRecords[room] ?? [], bytesMax: services.configuration.frameBytesMax, deflater: compressing ? deflater : nil)
-        }
-        if !batchedRooms.isEmpty {
-            let batched = Set(batchedRooms)
-            for index in broadcasts.indices where batched.contains(broadcasts[index].room) { broadcasts[index].batched = true }
-        }
         let (events, sessions) = (broadcasts, closedSessions)
         for hub in services.hubs.all {
             hub.loop.execute {
-                if !events.isEmpty { hub.deliver(events, batches: batches, publishedAt: published) }
+                if !events.isEmpty { hub.deliver(events, publishedAt: published) }
                 for session in sessions { hub.close(session: session, code: .sessionClosed) }
             }
         }

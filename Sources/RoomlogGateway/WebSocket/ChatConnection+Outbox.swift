@@ -36,16 +36,6 @@ extension ChatConnection {
         send(ServerFrame.error(error))
     }
 
-    /// Writes a broadcast frame (its hub checked that it is new for this client); returns whether it wrote.
-    func deliver(_ event: Broadcast) -> Bool {
-        write(deflate ? event.compressed ?? event.frame : event.frame)
-    }
-
-    /// Writes a batch frame (its hub checked that it follows what this client had); returns whether it wrote.
-    func deliver(_ batch: BatchBroadcast) -> Bool {
-        write(deflate ? batch.compressed ?? batch.frame : batch.frame)
-    }
-
     func flush() {
         context?.flush()
     }

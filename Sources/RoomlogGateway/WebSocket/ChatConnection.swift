@@ -29,8 +29,10 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     var assembler: MessageAssembler
     var feeds: RoomFeeds<Subscription>
     var catchUpScheduled = false
-    /// Whether the hub has this connection on its list to flush this tick.
+    /// Whether the hub has this connection on its list to flush.
     var flushPending = false
+    /// Its live subscriptions that events have reached since its last flush (the flush writes them).
+    var behind: [Subscription] = []
     var closeTimer: Scheduled<Void>?
 
     init(session: Session, services: GatewayServices, hub: Hub, deflate: Bool, batch: Bool = false, encodedFrames: EncodedFrameWriter,
@@ -57,15 +59,14 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         hub.add(self)
         if deflate { services.hubs.deflateConnections.add(1, ordering: .relaxed) }
-        if batch { services.hubs.batchConnections.add(1, ordering: .relaxed) }
         sayHello()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         for subscription in feeds.live { hub.unsubscribe(subscription) }
+        behind.removeAll()
         hub.remove(self)
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
-        if batch { services.hubs.batchConnections.subtract(1, ordering: .relaxed) }
         closeTimer?.cancel()
         self.context = nil
     }

@@ -61,41 +61,22 @@ enum EventFrames {
     }
 }
 
-/// One room event as every subscriber gets it: its room, its `roomSeq`, and its whole WebSocket frame, encoded
-/// once, plain and compressed (for permessage-deflate connections).
+/// One room event as every subscriber gets it: its room, its `roomSeq`, its JSON record (for batch frames) and its
+/// whole `event` frame, encoded once, plain and compressed (for permessage-deflate connections).
 struct Broadcast: Sendable {
     let room: String
     let roomSeq: UInt64
+    let record: [UInt8]
     let frame: ByteBuffer
     let compressed: ByteBuffer?
-    /// Whether a batch frame of this tick carries it too (batch=1 subscribers get that frame instead).
-    var batched = false
 
     /// The broadcast of room event `event` (whose JSON record is `record`); `deflater` compresses it when given.
     init(_ event: Event, record: [UInt8], room: String, deflater: Deflater?) {
         let json = EventFrames.event(record: record)
         self.room = room
+        self.record = record
         roomSeq = event.roomSeq
         frame = EncodedFrame.text(json)
         compressed = deflater.flatMap { EncodedFrame.compressed(json, with: $0) }
-    }
-}
-
-/// Consecutive events of one room in one frame, as every `batch=1` subscriber at the same position gets it: encoded
-/// once, plain and compressed.
-struct BatchBroadcast: Sendable {
-    let room: String
-    let first: UInt64
-    let last: UInt64
-    let frame: ByteBuffer
-    let compressed: ByteBuffer?
-
-    /// The batch frames of one room's events (each one's `roomSeq` and JSON record, in order) within `bytesMax`;
-    /// `deflater` compresses them when given.
-    static func make(room: String, _ records: [(roomSeq: UInt64, record: [UInt8])], bytesMax: Int, deflater: Deflater?) -> [BatchBroadcast] {
-        EventFrames.batches(room: room, records: records, bytesMax: bytesMax).map { first, last, json in
-            BatchBroadcast(room: room, first: first, last: last, frame: EncodedFrame.text(json),
-                           compressed: deflater.flatMap { EncodedFrame.compressed(json, with: $0) })
-        }
     }
 }

@@ -9,19 +9,24 @@ import RoomlogStore
 /// hands it work with `loop.execute`.
 final class Hub: @unchecked Sendable {
     let loop: any EventLoop
-    /// Each room's subscriptions here, walked per event with no lookup per subscriber.
-    private var rooms: [String: [Subscription]] = [:]
+    /// The rooms with subscriptions here.
+    private var rooms: [String: HubRoom] = [:]
+    /// Rooms that may hold events a subscription lacks: trimmed when a round of flushes ends.
+    private var roomsToTrim: [HubRoom] = []
     private var sessions: [String: [ObjectIdentifier: ChatConnection]] = [:]
     /// Connections with writes to flush, in the order they were written to; those before `flushed` are done.
     private var dirty: [ChatConnection] = []
     private var flushed = 0
     private var flushScheduled = false
-    /// Connections flushed per loop task. A round of flushes is cut into tasks so that what comes meanwhile (the next
-    /// event's delivery, clients' frames) runs between them: a connection not yet flushed then takes both events in
-    /// one write, so under load a room's subscribers cost fewer system calls per event instead of queueing rounds.
+    /// Connections flushed per loop task. A round of flushes is cut into tasks, each after the loop has read its
+    /// sockets, so that what comes meanwhile (clients' frames, the next events) is taken between them: a connection
+    /// not yet flushed then takes every event that reached it in one write.
     static let flushesPerTask = 64
-    /// When the oldest delivery not yet flushed started (the socket_flush stage ends at its flush).
-    private var deliveryStarted: UInt64?
+    /// How the next task of a round waits for the loop to read its sockets first.
+    private lazy var flushYield = LoopYield(loop: loop) { [weak self] in self?.flushSome() }
+    /// Deliveries whose connections are not all flushed yet: when each started, and the end of `dirty` then (the
+    /// socket_flush stage ends when `flushed` reaches it).
+    private var unflushedDeliveries = CircularBuffer<(end: Int, started: UInt64)>()
     /// This loop's compressor and decompressor for permessage-deflate connections (no context takeover: shared).
     private(set) lazy var deflater = Deflater()
     private(set) lazy var inflater = Inflater()
@@ -45,6 +50,7 @@ final class Hub: @unchecked Sendable {
         connectionCount += 1
         if ticker == nil {
             ticker = loop.scheduleRepeatedTask(initialDelay: tickInterval, delay: tickInterval) { [self] _ in tickAll() }
+            flushYield.open()
         }
     }
 
@@ -58,6 +64,7 @@ final class Hub: @unchecked Sendable {
         if connectionCount == 0 {
             ticker?.cancel()
             ticker = nil
+            flushYield.close()
         }
     }
 
@@ -68,66 +75,82 @@ final class Hub: @unchecked Sendable {
         }
     }
 
-    /// Adds `subscription` to its room's list; the hub delivers each later event of the room past its `last`.
+    /// Adds `subscription` to its room; the hub delivers each later event of the room past its `last`.
     func subscribe(_ subscription: Subscription) {
         loop.preconditionInEventLoop()
-        subscription.index = rooms[subscription.room]?.count ?? 0
-        rooms[subscription.room, default: []].append(subscription)
+        let room = rooms[subscription.room] ?? {
+            let room = HubRoom(name: subscription.room)
+            rooms[subscription.room] = room
+            return room
+        }()
+        subscription.index = room.subscriptions.count
+        subscription.hubRoom = room
+        room.subscriptions.append(subscription)
         metrics.subscriptions.increment()
+        // Not expected (a catch-up reads the log at least as far as this hub has had), but then the room has them.
+        if subscription.last < room.head { markBehind(subscription) }
     }
 
     /// Takes `subscription` out of its room's list (swapping the last one into its place).
     func unsubscribe(_ subscription: Subscription) {
         loop.preconditionInEventLoop()
-        // Taken out of the table while it changes, so the array is not copied.
-        guard var list = rooms.removeValue(forKey: subscription.room) else { return }
-        defer { if !list.isEmpty { rooms[subscription.room] = list } }
-        guard subscription.index < list.count, list[subscription.index] === subscription else { return }
-        let moved = list.removeLast()
+        guard let room = subscription.hubRoom, rooms[subscription.room] === room,
+              subscription.index < room.subscriptions.count, room.subscriptions[subscription.index] === subscription else { return }
+        subscription.hubRoom = nil
+        let moved = room.subscriptions.removeLast()
         if moved !== subscription {
             moved.index = subscription.index
-            list[subscription.index] = moved
+            room.subscriptions[subscription.index] = moved
         }
+        if room.subscriptions.isEmpty { rooms[subscription.room] = nil }
         metrics.subscriptions.decrement()
     }
 
-    /// Writes each room event's shared frame to the room's subscribers here that have not had it (flushed by
-    /// `flushSome`, a connection once however many frames it took meanwhile). For the events that `batches` carry (rooms with several events this tick, while there are batch=1
-    /// subscribers), a batch=1 subscriber gets the batch frame instead when it had every event before it, else the
-    /// events it lacks one frame each.
-    func deliver(_ events: [Broadcast], batches: [BatchBroadcast] = [], publishedAt: UInt64? = nil) {
+    /// Takes each room event to its room here and marks the subscriptions it reaches as behind: their connections'
+    /// flushes (in later tasks of this loop, `flushSome`) write what they lack, each connection once however many
+    /// events came meanwhile.
+    func deliver(_ events: [Broadcast], publishedAt: UInt64? = nil) {
         loop.preconditionInEventLoop()
         let started = LogWriter.monotonicNanoseconds()
         if let publishedAt { metrics.record(.hubDelivery, nanoseconds: started &- publishedAt) }
-        var written = 0
+        var reached = false
         for event in events {
-            guard let subscriptions = rooms[event.room] else { continue }
-            for subscription in subscriptions where subscription.last < event.roomSeq && !(event.batched && subscription.connection.batch) {
-                guard subscription.connection.deliver(event) else { continue }  // it marks itself to flush
-                subscription.last = event.roomSeq
-                written += 1
+            guard let room = rooms[event.room], event.roomSeq > room.head else { continue }
+            if !room.hasRecent { roomsToTrim.append(room) }
+            room.append(event)
+            for subscription in room.subscriptions where subscription.last < event.roomSeq {
+                reached = true
+                if !subscription.isBehind { markBehind(subscription) }
             }
         }
-        for batch in batches {
-            guard let subscriptions = rooms[batch.room] else { continue }
-            for subscription in subscriptions where subscription.connection.batch && subscription.last < batch.last {
-                if subscription.last < batch.first {
-                    guard subscription.connection.deliver(batch) else { continue }
-                    written += Int(batch.last - batch.first + 1)
-                    subscription.last = batch.last
-                    continue
-                }
-                for event in events where event.room == batch.room && event.roomSeq > subscription.last && event.roomSeq <= batch.last {
-                    guard subscription.connection.deliver(event) else { break }
-                    subscription.last = event.roomSeq
-                    written += 1
-                }
+        if reached { unflushedDeliveries.append((dirty.count, started)) }
+    }
+
+    private func markBehind(_ subscription: Subscription) {
+        subscription.isBehind = true
+        subscription.connection.behind.append(subscription)
+        wrote(subscription.connection)
+    }
+
+    /// Writes to `connection` every event its subscriptions lack, then flushes it.
+    private func flush(_ connection: ChatConnection) {
+        if !connection.behind.isEmpty {
+            let bytesMax = connection.services.configuration.frameBytesMax
+            let deflater = connection.deflate ? self.deflater : nil
+            var written = 0
+            for subscription in connection.behind {
+                subscription.isBehind = false
+                guard let room = subscription.hubRoom else { continue }  // unsubscribed meanwhile
+                let count = room.write(after: subscription.last, batch: connection.batch, deflater: deflater, bytesMax: bytesMax) { connection.write($0) }
+                guard count > 0 else { continue }
+                subscription.last = room.head
+                written += count
             }
+            connection.behind.removeAll(keepingCapacity: true)
+            if written > 0 { metrics.deliveries.increment(by: Int64(written)) }
         }
-        if written > 0 {
-            metrics.deliveries.increment(by: Int64(written))
-            if deliveryStarted == nil { deliveryStarted = started }
-        }
+        connection.flushPending = false  // only now: the writes above are flushed here, not queued again
+        connection.flush()
     }
 
     /// Marks `connection` as having writes to flush: after those written to before it, in a later task of this loop.
@@ -138,35 +161,43 @@ final class Hub: @unchecked Sendable {
         scheduleFlushes()
     }
 
-    private func scheduleFlushes() {
+    /// Schedules the next task of flushes: at the end of this loop tick, or when `afterIO`, after the loop has
+    /// next read its sockets (see `LoopYield`), so that a long round does not hold back clients' frames.
+    private func scheduleFlushes(afterIO: Bool = false) {
         guard !flushScheduled else { return }
         flushScheduled = true
-        loop.execute { [self] in flushSome() }
+        if afterIO {
+            flushYield.schedule()
+        } else {
+            loop.execute { [self] in flushSome() }
+        }
     }
 
-    /// Flushes the next `flushesPerTask` connections; schedules itself again while more wait.
+    /// Flushes the next `flushesPerTask` connections; schedules itself again while more wait. When none waits, no
+    /// subscription is behind: the rooms drop the events every subscription has.
     private func flushSome() {
         flushScheduled = false
         let end = min(dirty.count, flushed + Self.flushesPerTask)
-        for index in flushed..<end {
-            dirty[index].flushPending = false
-            dirty[index].flush()
-        }
+        for index in flushed..<end { flush(dirty[index]) }
         flushed = end
+        let now = LogWriter.monotonicNanoseconds()
+        while let first = unflushedDeliveries.first, first.end <= flushed {
+            metrics.record(.socketFlush, nanoseconds: now &- first.started)
+            unflushedDeliveries.removeFirst()
+        }
         guard flushed == dirty.count else {
             // Under steady load the list may never empty: drop what is done now and then, so it does not grow.
             if flushed >= 1024 && flushed * 2 >= dirty.count {
                 dirty.removeSubrange(0..<flushed)
+                for index in unflushedDeliveries.indices { unflushedDeliveries[index].end -= flushed }
                 flushed = 0
             }
-            return scheduleFlushes()
+            return scheduleFlushes(afterIO: true)
         }
         dirty.removeAll(keepingCapacity: true)
         flushed = 0
-        if let started = deliveryStarted {
-            metrics.record(.socketFlush, nanoseconds: LogWriter.monotonicNanoseconds() &- started)
-            deliveryStarted = nil
-        }
+        for room in roomsToTrim { room.trim() }
+        roomsToTrim.removeAll { !$0.hasRecent }
     }
 
     /// Closes every connection of `session` with `code`.

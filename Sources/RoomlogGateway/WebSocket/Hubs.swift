@@ -8,8 +8,6 @@ final class Hubs: Sendable {
     let pingIntervalMilliseconds: Int64
     /// Open connections that negotiated permessage-deflate: broadcast frames are compressed only while there are any.
     let deflateConnections = Atomic<Int>(0)
-    /// Open connections that asked for batched event frames (`batch=1`): batch frames are made only while there are any.
-    let batchConnections = Atomic<Int>(0)
 
     init(metrics: GatewayMetrics, pingIntervalMilliseconds: Int64) {
         self.metrics = metrics
