@@ -12,10 +12,10 @@ extension ChatConnection {
     /// closing with 1013) when the outbox is full even after a flush, or when the connection is not open.
     @discardableResult
     func write(_ frame: ByteBuffer) -> Bool {
-        guard let context, state.state == .open else { return false }
-        if !context.channel.isWritable {
-            context.flush()  // writes waiting for the hub's flush count against the outbox too
-            guard context.channel.isWritable else {
+        guard let channel, state.state == .open else { return false }
+        if !channel.isWritable {
+            encodedFrames.flush()  // writes waiting for the hub's flush count against the outbox too
+            guard channel.isWritable else {
                 services.metrics.outboxOverflows.increment()
                 close(code: .slowReader)
                 return false
@@ -37,7 +37,7 @@ extension ChatConnection {
     }
 
     func flush() {
-        context?.flush()
+        encodedFrames.flush()
     }
 
     /// Sends `hello`: the user's rooms and their heads, read in one transaction.

@@ -25,6 +25,8 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Completed when the connection has closed.
     let closeFuture: EventLoopFuture<Void>
     var context: ChannelHandlerContext?
+    /// The context's channel while the handler is in its pipeline (kept: the hub asks it on every write).
+    var channel: (any Channel)?
     var state: ConnectionStateMachine
     var assembler: MessageAssembler
     var feeds: RoomFeeds<Subscription>
@@ -57,6 +59,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
         hub.add(self)
         if deflate { services.hubs.deflateConnections.add(1, ordering: .relaxed) }
         sayHello()
@@ -69,6 +72,7 @@ final class ChatConnection: ChannelInboundHandler, @unchecked Sendable {
         if deflate { services.hubs.deflateConnections.subtract(1, ordering: .relaxed) }
         closeTimer?.cancel()
         self.context = nil
+        channel = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -22,4 +22,10 @@ final class EncodedFrameWriter: ChannelOutboundHandler, RemovableChannelHandler 
     func write(_ frame: ByteBuffer) {
         context?.write(wrapOutboundOut(frame), promise: nil)
     }
+
+    /// Flushes the channel from here, next to its head: no handler above has writes of its own to flush (every
+    /// frame comes through here), so a flush need not pass through them.
+    func flush() {
+        context?.flush()
+    }
 }
