@@ -6,10 +6,12 @@
 # (--no-batch, protocol 1.0), a fresh gateway per load, and after each load its time in each stage of the durable
 # path (a histogram per stage, from /metrics). NATS keeps nothing; Roomlog acknowledges only what is on disk.
 # Prints the table at the end.
-# Usage: Tools/bench-nats.sh [SECONDS]   (each load sends for SECONDS, default 10)
+# Usage: Tools/bench-nats.sh [SECONDS [RUNS]]   (each load sends for SECONDS, default 10; the whole set RUNS times,
+# default 1, every run's rows in the table, in run order within each load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
+runs=${2:-1}
 source Tools/setup.sh
 command -v nats-server >/dev/null || { echo "bench-nats: nats-server is not installed (apt-get install nats-server)" >&2; exit 1; }
 swift build -c release --product roomlog >/dev/null
@@ -93,10 +95,16 @@ run_loads() {  # run_loads SERVER [FLAGS]: with Roomlog, a fresh gateway per loa
     [[ $roomlog == yes ]] && stages
     return 0
 }
-run_loads "Roomlog (batch=1)"
-run_loads "Roomlog (one frame per event)" --no-batch
-start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
-stop
+# A warm-up, not counted: the first load after a build ran slower whichever server it met.
+start_roomlog
+taskset -c 1 "$bin/roomlog-load" fanout --subscribers 1000 --rate 200 --seconds 3 --port "$port" > /dev/null 2>&1 || true
+for run in $(seq "$runs"); do
+    echo "== run $run of $runs" >&2
+    run_loads "Roomlog (batch=1)"
+    run_loads "Roomlog (one frame per event)" --no-batch
+    start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
+    stop
+done
 echo
 echo "| load | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | loss + repeats |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
