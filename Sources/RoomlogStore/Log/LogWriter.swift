@@ -73,7 +73,12 @@ public final class LogWriter: @unchecked Sendable {
 
     let store: Store
     let clock: Clock
-    private let condition = NSCondition()
+    /// Guards what the writer takes in: the queue, catch-up requests, `knownHead`, `stopping`. Only the writer
+    /// thread waits on it, so a submit wakes nobody else.
+    private let inbox = NSCondition()
+    /// Guards what the writer hands on: `committed`, the threads' ends, the statistics and observers. The completion
+    /// thread waits on it for commits, the writer for room in the pipeline, `stop` for both threads' ends.
+    private let outbox = NSCondition()
     /// The append transaction, run only on the writer thread.
     private let appendTransaction: AppendTransaction
     private var queue: [Pending] = []
@@ -87,8 +92,8 @@ public final class LogWriter: @unchecked Sendable {
     static let offeredEventsMax = 4096
     /// The head of the log after this writer's last transaction (another process may have appended since).
     private var knownHead: UInt64 = 0
-    private var committed: [Committed] = []
     private var stopping = false
+    private var committed: [Committed] = []
     private var writerDone = false
     private var completionDone = false
     private var statisticsValue = Statistics()
@@ -115,18 +120,18 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// What the writer has done so far.
-    public var statistics: Statistics { condition.withLock { statisticsValue } }
+    public var statistics: Statistics { outbox.withLock { statisticsValue } }
 
     /// Calls `observer` on the completion thread after every durable commit that appended events, before tailers
     /// and callers are woken (for metrics).
     public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {
-        condition.withLock { onCommit = observer }
+        outbox.withLock { onCommit = observer }
     }
 
     /// Calls `observer` on the completion thread after every batch of commands has been completed, with the time it
     /// spent in each stage (for metrics and benchmarks).
     public func observeStages(_ observer: @escaping @Sendable (BatchStages) -> Void) {
-        condition.withLock { onStages = observer }
+        outbox.withLock { onStages = observer }
     }
 
     /// Appends what `command` decides, once it is durable. With `session`, the command is refused as
@@ -143,11 +148,11 @@ public final class LogWriter: @unchecked Sendable {
     /// with `StoreError.writerQueueFull` or `.writerStopped`: for event-loop code that must not start a task per
     /// command. `completion` must be quick (hop to the caller's own thread to do more).
     public func submit(_ command: Command, session: TokenDigest? = nil, completion: @escaping Completion) {
-        let refusal: StoreError? = condition.withLock {
+        let refusal: StoreError? = inbox.withLock {
             if stopping { return .writerStopped }
             if queue.count >= store.configuration.writerQueueCommandsMax { return .writerQueueFull }
             queue.append(Pending(command: command, session: session, completion: completion))
-            condition.broadcast()
+            inbox.signal()
             return nil
         }
         if let refusal { completion(.failure(refusal)) }
@@ -159,7 +164,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Without a cluster it does nothing. Returns at once; the events then reach tailers as commits do.
     public func catchUp(through seq: UInt64? = nil, offering events: [Event] = []) {
         guard appendTransaction.link != nil else { return }
-        condition.withLock {
+        inbox.withLock {
             let target = seq ?? .max
             if target <= knownHead { return }
             catchUpThrough = max(catchUpThrough ?? 0, target)
@@ -168,7 +173,7 @@ public final class LogWriter: @unchecked Sendable {
             } else if events.count <= Self.offeredEventsMax {
                 offered = events
             }
-            condition.broadcast()
+            inbox.signal()
         }
     }
 
@@ -186,10 +191,12 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Stops taking commands, commits and completes every command already queued, and waits for both threads.
     public func stop() {
-        condition.withLock {
+        inbox.withLock {
             stopping = true
-            condition.broadcast()
-            while !(writerDone && completionDone) { condition.wait() }
+            inbox.signal()
+        }
+        outbox.withLock {
+            while !(writerDone && completionDone) { outbox.wait() }
         }
     }
 
@@ -203,34 +210,38 @@ public final class LogWriter: @unchecked Sendable {
             } else {
                 outcome = appendTransaction.run(batch.map { ($0.command, $0.session) }, now: clock())
             }
-            condition.withLock {
+            inbox.withLock {
                 knownHead = max(knownHead, outcome.head)
                 if outcome.more { catchUpThrough = .max }  // a page of the cluster's log: the rest in the next transaction
             }
             var report = CommitReport(commands: batch.count, events: outcome.caughtUp, head: 0)
             for case .success(.appended) in outcome.results { report.events += 1 }
             if report.events > 0 { report.head = outcome.head }
-            condition.withLock {
+            outbox.withLock {
                 committed.append(Committed(batch: batch, results: outcome.results, report: report, started: started, ended: Self.monotonicNanoseconds()))
-                condition.broadcast()
+                outbox.broadcast()
             }
             // Nothing more to append: the other hosts' writers may have the cluster's lock (after handing the batch
             // over, so its sync and answers do not wait for the unlock).
-            if !batch.isEmpty, condition.withLock({ queue.isEmpty }) { appendTransaction.link?.release() }
+            if !batch.isEmpty, inbox.withLock({ queue.isEmpty }) { appendTransaction.link?.release() }
         }
-        condition.withLock {
+        outbox.withLock {
             writerDone = true
-            condition.broadcast()
+            outbox.broadcast()
         }
     }
 
     /// The next commands to run (at most `writerBatchCommandsMax`), or none when only a catch-up was asked for;
     /// nil once stopped with nothing queued.
     private func nextBatch() -> [Pending]? {
-        condition.withLock {
+        // Room in the pipeline first: only the completion stage frees it, and only this thread fills it.
+        outbox.withLock {
+            while committed.count >= Self.unsyncedBatchesMax { outbox.wait() }
+        }
+        return inbox.withLock {
             while true {
-                while (queue.isEmpty && catchUpThrough == nil) || committed.count >= Self.unsyncedBatchesMax, !(stopping && queue.isEmpty) {
-                    condition.wait()
+                while queue.isEmpty && catchUpThrough == nil, !stopping {
+                    inbox.wait()
                 }
                 guard queue.isEmpty else { break }
                 guard let through = catchUpThrough, !stopping else { return nil }
@@ -256,8 +267,8 @@ public final class LogWriter: @unchecked Sendable {
     /// Flushes what the writer committed, then reports, wakes tailers, and completes callers.
     private func runCompletion() {
         while true {
-            let (ready, observer, stagesObserver) = condition.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?, (@Sendable (BatchStages) -> Void)?) in
-                while committed.isEmpty, !writerDone { condition.wait() }
+            let (ready, observer, stagesObserver) = outbox.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?, (@Sendable (BatchStages) -> Void)?) in
+                while committed.isEmpty, !writerDone { outbox.wait() }
                 defer { committed = [] }
                 return (committed, onCommit, onStages)
             }
@@ -280,14 +291,14 @@ public final class LogWriter: @unchecked Sendable {
                 }
             }
         }
-        condition.withLock {
+        outbox.withLock {
             completionDone = true
-            condition.broadcast()
+            outbox.broadcast()
         }
     }
 
     private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, syncError: (any Error)?, durableAt: UInt64) {
-        condition.withLock {
+        outbox.withLock {
             statisticsValue.syncs += 1
             for item in ready {
                 statisticsValue.commits += 1
@@ -295,7 +306,7 @@ public final class LogWriter: @unchecked Sendable {
                 statisticsValue.commands += UInt64(item.batch.count)
                 statisticsValue.largestBatchCommands = max(statisticsValue.largestBatchCommands, item.batch.count)
             }
-            condition.broadcast()
+            outbox.broadcast()
         }
         if syncError == nil {
             store.durableMark.raise(to: ready.map(\.report.head).max() ?? 0)
