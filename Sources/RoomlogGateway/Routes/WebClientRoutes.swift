@@ -5,11 +5,14 @@ import Hummingbird
 /// The web client: static files from the gateway's resources (`Resources/web`), no build step. Every answer carries a
 /// Content-Security-Policy that allows only this origin: the page has no inline script, style or event handler.
 struct WebClientRoutes {
+    /// What is served: each path, its file in `Resources/web` and its content type.
+    static let served = [("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+                         ("/app.css", "app.css", "text/css; charset=utf-8")]
+
     /// The files served, by path: read once, at the first request.
     static let files: [String: (type: String, body: ByteBuffer)] = {
         var files: [String: (type: String, body: ByteBuffer)] = [:]
-        for (path, name, type) in [("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"),
-                                   ("/app.css", "app.css", "text/css; charset=utf-8")] {
+        for (path, name, type) in served {
             guard let url = Bundle.module.url(forResource: "web/" + name, withExtension: nil), let data = try? Data(contentsOf: url) else { continue }
             files[path] = (type, ByteBuffer(bytes: data))
         }
@@ -17,7 +20,7 @@ struct WebClientRoutes {
     }()
 
     func add(to router: Router<GatewayContext>) {
-        for path in ["/", "/app.js", "/app.css"] {
+        for (path, _, _) in Self.served {
             router.get(RouterPath(path)) { request, _ in Self.answer(path, host: request.head.authority) }
         }
     }

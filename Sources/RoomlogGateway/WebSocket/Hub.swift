@@ -94,8 +94,8 @@ final class Hub: @unchecked Sendable {
     /// Takes `subscription` out of its room's list (swapping the last one into its place).
     func unsubscribe(_ subscription: Subscription) {
         loop.preconditionInEventLoop()
-        guard let room = subscription.hubRoom, rooms[subscription.room] === room,
-              subscription.index < room.subscriptions.count, room.subscriptions[subscription.index] === subscription else { return }
+        guard let room = subscription.hubRoom, subscription.index < room.subscriptions.count,
+              room.subscriptions[subscription.index] === subscription else { return }
         subscription.hubRoom = nil
         let moved = room.subscriptions.removeLast()
         if moved !== subscription {
@@ -143,6 +143,7 @@ final class Hub: @unchecked Sendable {
                 guard let room = subscription.hubRoom else { continue }  // unsubscribed meanwhile
                 let count = room.write(after: subscription.last, batch: connection.batch, deflater: deflater, bytesMax: bytesMax) { connection.write($0) }
                 guard count > 0 else { continue }
+                // All of it went: a write fails only on a connection that is not open or that it closes (1013).
                 subscription.last = room.head
                 written += count
             }
