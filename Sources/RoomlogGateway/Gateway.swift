@@ -72,13 +72,11 @@ struct ShutdownDeadline: Service {
     func run() async throws {
         try? await gracefulShutdown()
         let (milliseconds, logger) = (milliseconds, logger)
-        let thread = Thread {
+        Thread.start(name: "roomlog-grace") {
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
             logger.error("shutdown took longer than its grace; exiting", metadata: ["grace_ms": "\(milliseconds)"])
             _exit(1)  // not exit(): no atexit handler may wait on the threads that are stuck
         }
-        thread.name = "roomlog-shutdown-deadline"
-        thread.start()
     }
 }
 

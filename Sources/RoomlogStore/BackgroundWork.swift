@@ -1,4 +1,18 @@
-import Foundation
+public import Foundation
+
+extension Thread {
+    /// Runs `body` on a new thread that the system knows as `name` (at most 15 bytes): what `top -H`, `ps -L`,
+    /// `perf` and `/proc/PID/task/*/comm` show an operator. Foundation gives a name set before `start()` only to
+    /// its own object; the thread itself keeps its creator's.
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        precondition(name.utf8.count <= 15, "thread name \(name) is longer than Linux keeps")
+        let thread = Thread {
+            Thread.current.name = name
+            body()
+        }
+        thread.start()
+    }
+}
 
 /// A value computed on a thread of its own while the caller does something else.
 final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
@@ -6,14 +20,12 @@ final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
     /// Written once by the thread before `done` is signalled; read only after waiting for it.
     private var outcome: Result<Value, any Error>?
 
-    /// Starts `work` on a new thread called `name`.
+    /// Starts `work` on a new thread called `name` (at most 15 bytes).
     init(name: String, _ work: @escaping @Sendable () throws -> Value) {
-        let thread = Thread { [self] in
+        Thread.start(name: name) { [self] in
             outcome = Result { try work() }
             done.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Waits for the work to end; returns its value or throws what it threw. May be called again.

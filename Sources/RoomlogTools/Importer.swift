@@ -52,8 +52,7 @@ public enum Importer {
         stagingConfiguration.directory = staging
         let store = try Store(configuration: stagingConfiguration, epoch: epoch)
         let pipe = ChunkPipe<[Line]>(chunksMax: chunksAheadMax)
-        let parser = Thread { parseLines(reader, into: pipe) }
-        parser.start()
+        Thread.start(name: "roomlog-parse") { parseLines(reader, into: pipe) }
         defer {
             pipe.cancel()
             while pipe.take() != nil {}

@@ -106,12 +106,8 @@ public final class LogWriter: @unchecked Sendable {
         self.store = store
         self.clock = clock
         appendTransaction = AppendTransaction(store: store, link: cluster)
-        let writer = Thread { [self] in runWriter() }
-        writer.name = "roomlog-writer"
-        writer.start()
-        let completion = Thread { [self] in runCompletion() }
-        completion.name = "roomlog-commit"
-        completion.start()
+        Thread.start(name: "roomlog-writer") { [self] in runWriter() }
+        Thread.start(name: "roomlog-commit") { [self] in runCompletion() }
     }
 
     /// The system's wall clock.
@@ -180,12 +176,10 @@ public final class LogWriter: @unchecked Sendable {
     /// `stop()` on a thread of its own, so an async caller waits without blocking a thread of the cooperative pool.
     public func stopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
+            Thread.start(name: "roomlog-stop") { [self] in
                 stop()
                 continuation.resume()
             }
-            thread.name = "roomlog-writer-stop"
-            thread.start()
         }
     }
 

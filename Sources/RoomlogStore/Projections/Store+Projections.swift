@@ -75,7 +75,7 @@ extension Store {
     func writeProjections(_ projections: Projections, clientIds: ClientIdList, _ txn: Transaction) throws {
         // Sorting a million client ids takes a while: a second thread sorts them while this one writes the rest; then
         // each thread packs half of them, and this one appends its half while the other packs the second.
-        let sorting = BackgroundWork(name: "roomlog-sort-ids") { try clientIds.sortedIndices() }
+        let sorting = BackgroundWork(name: "roomlog-sort") { try clientIds.sortedIndices() }
         defer { _ = try? sorting.value() }
         try appendSorted(txn, databases.users, projections.users.values.map { (Array($0.name.utf8), RecordCoding.encode($0)) })
         try appendSorted(txn, databases.sessions, projections.sessions.values.map { ($0.tokenDigest.bytes, RecordCoding.encode($0)) })
@@ -86,7 +86,7 @@ extension Store {
         try writeRoomIndex(projections.roomIndex, txn)
         let order = try sorting.value()
         let middle = order.count / 2
-        let secondHalf = BackgroundWork(name: "roomlog-pack-ids") { Self.packedRecords(clientIds, order[middle...]) }
+        let secondHalf = BackgroundWork(name: "roomlog-pack") { Self.packedRecords(clientIds, order[middle...]) }
         defer { _ = try? secondHalf.value() }
         let firstHalf = Self.packedRecords(clientIds, order[..<middle])
         try txn.withCursor(databases.clientIds) { cursor in

@@ -14,11 +14,9 @@ public final class LogFollower: Sendable {
     public init(store: Store, from seq: UInt64, onBatch: @escaping @Sendable ([Event]) -> Void, onEnd: @escaping @Sendable ((any Error)?) -> Void) throws {
         let watch = try WakeWatch(path: store.wakeFile.path)
         self.watch = watch
-        let thread = Thread {
+        Thread.start(name: "roomlog-follow") {
             onEnd(Self.follow(store, from: max(seq, 1), watch, onBatch))
         }
-        thread.name = "roomlog-follow"
-        thread.start()
     }
 
     /// Stops the thread after the batch it is handling, if any; `onEnd(nil)` follows.

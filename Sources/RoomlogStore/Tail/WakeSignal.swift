@@ -13,9 +13,7 @@ final class WakeSignal: @unchecked Sendable {
     init(path: String, safetyPollMilliseconds: Int) throws {
         watch = try WakeWatch(path: path)
         self.safetyPollMilliseconds = safetyPollMilliseconds
-        let thread = Thread { [self] in run() }
-        thread.name = "roomlog-wake"
-        thread.start()
+        Thread.start(name: "roomlog-wake") { [self] in run() }
     }
 
     /// The number of wake-ups so far.
