@@ -62,10 +62,12 @@ public final class GatewayMetrics: Sendable {
 /// The stages of a message's durable path, in order, as `roomlog_durable_path_stage_seconds{stage=...}` times them:
 /// - frame_read: a client's frame, from its arrival at the connection to its command handed to the writer;
 /// - writer_queue: the command waiting for its batch's write transaction;
-/// - transaction: the write transaction (decide, append, commit; no flush);
-/// - data_flush: the flush to disk that makes the batch durable (the disk's own cost);
+/// - transaction: the write transaction (decide, append, commit, which flushes the pages it wrote but not yet the
+///   meta page that points at them);
+/// - data_flush: the flush of the meta page, which makes the batch durable (the disk's own cost);
 /// - completion: from the flush to every caller of the batch completed (durable mark, tailers woken, acks handed over);
-/// - follower_wakeup: from the flush to this gateway's tail reading the batch (commits of this process);
+/// - follower_wakeup: from the flush to this gateway's tail handing the batch on (commits of this process): at once
+///   from the completion thread when the tail has read all before it, else once the tail has woken and read it;
 /// - hub_delivery: from the tail handing the events over to an event loop starting to deliver them;
 /// - socket_flush: from that start to every subscriber's socket written and flushed.
 enum DurablePathStage: String, CaseIterable, Sendable {

@@ -1,21 +1,33 @@
 import Foundation
 public import RoomlogCore
+import Synchronization
 
 /// The log from a position on, handed batch by batch to a handler on a dedicated thread that blocks on its own
 /// inotify watch of the wake file: a commit in any process reaches the handler with a single thread wake-up, where
 /// the `EventTail` sequence adds a hop to the awaiting task's executor. For consumers whose latency matters, such
 /// as the gateway's broadcast. Batches hold at most `tailBatchEventsMax` events.
+///
+/// A follower attached to its process's writer (`LogWriter.attach`) also gets that writer's commits straight from
+/// the completion thread, once durable: no wake-up and no second read of the log. The next position is kept under a
+/// lock that each batch holds while handled, so either thread hands on a batch only if it is the very next, and
+/// batches never overlap; what the writer offers while the thread reads is left for the thread to read.
 public final class LogFollower: Sendable {
     private let watch: WakeWatch
+    /// The next seq to hand on, and the handler.
+    private let next: Mutex<UInt64>
+    private let onBatch: @Sendable ([Event]) -> Void
 
     /// Starts following `store` from `seq` (inclusive). `onBatch` gets each batch, never empty, in order, on the
-    /// follower's thread (keep it quick); `onEnd` is called once on that thread, with nil after `stop()` or with
-    /// the `LMDBError` or `EventDecodingError` that ended it. Throws `StoreError.system` if inotify is unavailable.
+    /// follower's thread or the writer's completion thread (keep it quick); `onEnd` is called once on the
+    /// follower's thread, with nil after `stop()` or with the `LMDBError` or `EventDecodingError` that ended it.
+    /// Throws `StoreError.system` if inotify is unavailable.
     public init(store: Store, from seq: UInt64, onBatch: @escaping @Sendable ([Event]) -> Void, onEnd: @escaping @Sendable ((any Error)?) -> Void) throws {
         let watch = try WakeWatch(path: store.wakeFile.path)
         self.watch = watch
-        Thread.start(name: "roomlog-follow") {
-            onEnd(Self.follow(store, from: max(seq, 1), watch, onBatch))
+        next = Mutex(max(seq, 1))
+        self.onBatch = onBatch
+        Thread.start(name: "roomlog-follow") { [self] in
+            onEnd(follow(store))
         }
     }
 
@@ -24,17 +36,28 @@ public final class LogFollower: Sendable {
         watch.stop()
     }
 
-    private static func follow(_ store: Store, from start: UInt64, _ watch: WakeWatch, _ onBatch: ([Event]) -> Void) -> (any Error)? {
-        var next = start
+    /// Hands on `events` (durable, in order) at once if they are consecutive, the next, and no batch is being handled; else
+    /// does nothing, and the thread reads them when the wake file wakes it.
+    func offer(_ events: [Event]) {
+        guard let first = events.first?.seq, let last = events.last?.seq, last - first + 1 == events.count, !watch.isStopped else { return }
+        next.withLockIfAvailable { next in
+            guard first == next else { return }
+            onBatch(events)
+            next = last + 1
+        }
+    }
+
+    private func follow(_ store: Store) -> (any Error)? {
         repeat {
             do {
-                while !watch.isStopped {
+                while try !watch.isStopped && next.withLock({ next in
                     let events = try store.events(from: next, limit: store.configuration.tailBatchEventsMax)
-                    guard let last = events.last else { break }
+                    guard let last = events.last else { return false }
                     precondition(events.first?.seq == next, "the log has a gap before \(events.first?.seq ?? 0)")
-                    next = last.seq + 1
                     onBatch(events)
-                }
+                    next = last.seq + 1
+                    return true
+                }) {}
             } catch {
                 return error
             }
