@@ -3,13 +3,19 @@ public import Foundation
 extension Thread {
     /// Runs `body` on a new thread that the system knows as `name` (at most 15 bytes): what `top -H`, `ps -L`,
     /// `perf` and `/proc/PID/task/*/comm` show an operator. Foundation gives a name set before `start()` only to
-    /// its own object; the thread itself keeps its creator's.
+    /// its own object, and one set inside the thread reaches the system only if its creator has already stored the
+    /// thread's handle (a race): so the thread names itself through `/proc`.
     public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         precondition(name.utf8.count <= 15, "thread name \(name) is longer than Linux keeps")
         let thread = Thread {
-            Thread.current.name = name
+            let comm = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if comm >= 0 {
+                _ = write(comm, name, name.utf8.count)
+                close(comm)
+            }
             body()
         }
+        thread.name = name
         thread.start()
     }
 }
