@@ -112,8 +112,7 @@ struct CrossProcessTests {
         let follower = try LogFollower(store: store, from: 1, onBatch: { batch in
             seen.lock.withLock {
                 seen.seqs += batch.map(\.seq)
-                let thread = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
-                seen.threads[thread.trimmingCharacters(in: .newlines), default: 0] += 1
+                seen.threads[currentThreadName(), default: 0] += 1
             }
             arrived.yield(batch.last!.seq)
         }, onEnd: { _ in })

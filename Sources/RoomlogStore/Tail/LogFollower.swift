@@ -13,9 +13,10 @@ import Synchronization
 /// batches never overlap; what the writer offers while the thread reads is left for the thread to read.
 public final class LogFollower: Sendable {
     private let watch: WakeWatch
-    /// The next seq to hand on, and the handler.
+    /// The next seq to hand on; held while a batch is handed on.
     private let next: Mutex<UInt64>
     private let onBatch: @Sendable ([Event]) -> Void
+    private let batchEventsMax: Int
 
     /// Starts following `store` from `seq` (inclusive). `onBatch` gets each batch, never empty, in order, on the
     /// follower's thread or the writer's completion thread (keep it quick); `onEnd` is called once on the
@@ -26,6 +27,7 @@ public final class LogFollower: Sendable {
         self.watch = watch
         next = Mutex(max(seq, 1))
         self.onBatch = onBatch
+        batchEventsMax = store.configuration.tailBatchEventsMax
         Thread.start(name: "roomlog-follow") { [self] in
             onEnd(follow(store))
         }
@@ -36,13 +38,15 @@ public final class LogFollower: Sendable {
         watch.stop()
     }
 
-    /// Hands on `events` (durable, in order) at once if they are consecutive, the next, and no batch is being handled; else
-    /// does nothing, and the thread reads them when the wake file wakes it.
+    /// Hands on `events` (durable, in order) at once, in batches, if they are consecutive, the next, and no batch is
+    /// being handled; else does nothing, and the thread reads them when the wake file wakes it.
     func offer(_ events: [Event]) {
         guard let first = events.first?.seq, let last = events.last?.seq, last - first + 1 == events.count, !watch.isStopped else { return }
         next.withLockIfAvailable { next in
             guard first == next else { return }
-            onBatch(events)
+            for start in stride(from: 0, to: events.count, by: batchEventsMax) {
+                onBatch(Array(events[start..<min(start + batchEventsMax, events.count)]))
+            }
             next = last + 1
         }
     }
@@ -51,7 +55,7 @@ public final class LogFollower: Sendable {
         repeat {
             do {
                 while try !watch.isStopped && next.withLock({ next in
-                    let events = try store.events(from: next, limit: store.configuration.tailBatchEventsMax)
+                    let events = try store.events(from: next, limit: batchEventsMax)
                     guard let last = events.last else { return false }
                     precondition(events.first?.seq == next, "the log has a gap before \(events.first?.seq ?? 0)")
                     onBatch(events)
