@@ -4,7 +4,8 @@
 # fan-out (1 room, 1,000 subscribers) at 200 and 50 messages/s, and 100 rooms of 10 members at 1 message/s each.
 # Roomlog runs twice: with batched event frames (batch=1, what roomlog-load asks for) and with one frame per event
 # (--no-batch, protocol 1.0), a fresh gateway per load, and after each load its time in each stage of the durable
-# path (a histogram per stage, from /metrics). NATS keeps nothing; Roomlog acknowledges only what is on disk.
+# path (a histogram per stage, from /metrics). NATS keeps nothing; Roomlog acknowledges only what is on disk. One
+# more row, many rooms on a gateway started with --no-sync (no flush, not durable), shows what of the tail is the disk.
 # Prints the table at the end.
 # Usage: Tools/bench-nats.sh [SECONDS [RUNS]]   (each load sends for SECONDS, default 10; the whole set RUNS times,
 # default 1, every run's rows in the table, in run order within each load)
@@ -29,10 +30,10 @@ listening() {
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return; sleep 0.1; done
     echo "bench-nats: the server did not start:" >&2; cat "$work/server.log" >&2; exit 1
 }
-start_roomlog() {
+start_roomlog() {  # start_roomlog [SERVE FLAGS]
     stop
     taskset -c 0 "$bin/roomlog" serve --data "$work/db$RANDOM" --port "$port" --bcrypt-cost 4 --sends-per-second 2000 --send-burst 2000 \
-        --login-attempts-per-minute 100000 --registrations-per-minute 100000 > "$work/server.log" 2>&1 &
+        --login-attempts-per-minute 100000 --registrations-per-minute 100000 "$@" > "$work/server.log" 2>&1 &
     server=$!
     listening
 }
@@ -102,6 +103,10 @@ for run in $(seq "$runs"); do
     echo "== run $run of $runs" >&2
     run_loads "Roomlog (batch=1)"
     run_loads "Roomlog (one frame per event)" --no-batch
+    # The disk's share of many rooms' tail: the same gateway without its flushes (not durable; never serve so).
+    start_roomlog --no-sync
+    load "Roomlog (batch=1), --no-sync: not durable|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1
+    stages
     start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
     stop
 done
