@@ -66,8 +66,7 @@ public final class GatewayMetrics: Sendable {
 ///   meta page that points at them);
 /// - data_flush: the flush of the meta page, which makes the batch durable (the disk's own cost);
 /// - completion: from the flush to every caller of the batch completed (durable mark, tailers woken, acks handed over);
-/// - follower_wakeup: from the flush to this gateway's tail handing the batch on (commits of this process): at once
-///   from the completion thread when the tail has read all before it, else once the tail has woken and read it;
+/// - follower_wakeup: from the flush to this gateway's tail reading the batch (commits of this process);
 /// - hub_delivery: from the tail handing the events over to an event loop starting to deliver them;
 /// - socket_flush: from that start to every subscriber's socket written and flushed.
 enum DurablePathStage: String, CaseIterable, Sendable {

@@ -94,45 +94,6 @@ struct CrossProcessTests {
         #expect(try store.verify().isSound)
     }
 
-    @Test("a follower attached to its writer gets that writer's commits from the completion thread and another process's from the log: every seq once, in order")
-    func attachedFollower() async throws {
-        let directory = temporaryDataDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try Store(configuration: StoreConfiguration(directory: directory))
-        let writer = LogWriter(store: store)
-        defer { writer.stop() }
-        final class Seen: @unchecked Sendable {
-            let lock = NSLock()
-            var seqs: [UInt64] = []
-            var threads: [String: Int] = [:]
-        }
-        let seen = Seen()
-        let (arrivals, arrived) = AsyncStream<UInt64>.makeStream()
-        let follower = try LogFollower(store: store, from: 1, onBatch: { batch in
-            seen.lock.withLock {
-                seen.seqs += batch.map(\.seq)
-                seen.threads[currentThreadName(), default: 0] += 1
-            }
-            arrived.yield(batch.last!.seq)
-        }, onEnd: { _ in })
-        defer { follower.stop() }
-        writer.attach(follower)
-        let count = 150
-        let other = try ChildProcess("roomlog-bench", ["append", "--data", directory, "--user", "there", "--count", "\(count)"])
-        try await other.waitFor("the other process ready") { $0.contains("ready") }
-        for index in 0..<count { _ = try await writer.append(.register(user: "here\(index)", passwordHash: "h")) }
-        #expect(try await other.waitForExit() == 0)
-        let head = try store.head()
-        #expect(head == UInt64(2 * count + 2))  // the other's register and room, its posts, and ours
-        for await seq in arrivals where seq == head { break }
-        seen.lock.withLock {
-            #expect(seen.seqs == Array(1...head))
-            #expect(seen.threads["roomlog-commit", default: 0] > 0)
-            #expect(seen.threads["roomlog-follow", default: 0] > 0)
-        }
-    }
-
     @Test("SIGKILL while appending loses no acknowledged event; the log reopens dense and verified")
     func crash() async throws {
         let directory = temporaryDataDirectory()

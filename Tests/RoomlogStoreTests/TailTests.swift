@@ -42,55 +42,6 @@ struct TailTests {
         }
     }
 
-    @Test("an attached follower gets a commit larger than a batch in batches of at most tailBatchEventsMax, every event once, in order")
-    func attachedBatches() async throws {
-        let log = try TestLog(tailBatchEventsMax: 4)
-        defer { log.close() }
-        try await log.seed(users: ["alice"], room: "kkbox")
-        final class Seen: @unchecked Sendable {
-            let lock = NSLock()
-            var seqs: [UInt64] = []
-            var largestBatch = 0
-            var threads: Set<String> = []
-        }
-        let seen = Seen()
-        let (arrivals, arrived) = AsyncStream<UInt64>.makeStream()
-        let follower = try LogFollower(store: log.store, from: 1, onBatch: { batch in
-            seen.lock.withLock {
-                seen.seqs += batch.map(\.seq)
-                seen.largestBatch = max(seen.largestBatch, batch.count)
-                seen.threads.insert(currentThreadName())
-            }
-            arrived.yield(batch.last!.seq)
-        }, onEnd: { _ in })
-        defer { follower.stop() }
-        log.writer.attach(follower)
-        // 200 commands submitted at once: the writer takes most of them into one transaction. Which thread hands a
-        // commit on depends on whether the follower's thread is reading just then; rounds until the completion
-        // thread has handed one on (nearly always the first).
-        let (acks, acked) = AsyncStream<Void>.makeStream()
-        var head = try log.store.head()
-        for round in 0..<20 where !seen.lock.withLock({ seen.threads.contains("roomlog-commit") }) {
-            for index in 0..<200 {
-                log.writer.submit(.post(user: "alice", room: "kkbox", body: "r\(round) m\(index)", clientId: nil)) { _ in acked.yield() }
-            }
-            var count = 0
-            for await _ in acks {
-                count += 1
-                if count == 200 { break }
-            }
-            head += 200
-            #expect(try log.store.head() == head)
-            for await seq in arrivals where seq == head { break }
-        }
-        #expect(log.writer.statistics.largestBatchCommands > 4)
-        seen.lock.withLock {
-            #expect(seen.seqs == Array(1...head))
-            #expect(seen.largestBatch <= 4)
-            #expect(seen.threads.contains("roomlog-commit"))
-        }
-    }
-
     @Test("an event committed but not flushed reaches no reader; a reader flushes the stall a dead writer leaves")
     func durableOnly() async throws {
         let log = try TestLog(durable: true, tailSafetyPollMilliseconds: 50)

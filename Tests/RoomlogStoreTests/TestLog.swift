@@ -24,7 +24,7 @@ final class TestLog: @unchecked Sendable {
     /// A log whose writer keeps at most `clientIdsRecentMax` recent client ids apart and merges 5 at a time, so the
     /// tests go through merges (the default is tens of thousands).
     init(durable: Bool = false, mapSizeBytes: Int? = nil, clientIdsRecentMax: Int = 8, limits: Limits = Limits(),
-         tailSafetyPollMilliseconds: Int = 250, tailBatchEventsMax: Int? = nil, label: String = #function) throws {
+         tailSafetyPollMilliseconds: Int = 250, label: String = #function) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roomlog-test-\(UUID().uuidString)").path
         var configuration = StoreConfiguration(directory: directory)
         configuration.clientIdsRecentMax = clientIdsRecentMax
@@ -33,7 +33,6 @@ final class TestLog: @unchecked Sendable {
         configuration.limits = limits
         configuration.tailSafetyPollMilliseconds = tailSafetyPollMilliseconds
         if let mapSizeBytes { configuration.environment.mapSizeBytes = mapSizeBytes }
-        if let tailBatchEventsMax { configuration.tailBatchEventsMax = tailBatchEventsMax }
         store = try Store(configuration: configuration)
         writer = LogWriter(store: store, clock: time.clock)
     }
@@ -58,11 +57,6 @@ final class TestLog: @unchecked Sendable {
     func storedProjections() throws -> Projections {
         try store.environment.read { txn in try store.loadProjections(txn) }
     }
-}
-
-/// The name the system knows the calling thread by (`Thread.start(name:)`).
-func currentThreadName() -> String {
-    ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .newlines)
 }
 
 /// The body of a message event, or nil.

@@ -7,9 +7,8 @@ import ServiceLifecycle
 import Prometheus
 import Synchronization
 
-/// This gateway's one follower of the log (a dedicated thread, one wake-up from a commit in any process; this
-/// process's own commits come straight from the writer's completion thread): it renders each room event's frame
-/// once and hands the batch to every event loop's hub; it closes the sockets of
+/// This gateway's one follower of the log (a dedicated thread, one wake-up from a commit in any process): it
+/// renders each room event's frame once and hands the batch to every event loop's hub; it closes the sockets of
 /// closed sessions with 4001, records how far it has read (readiness), and on shutdown closes every socket with 1001.
 struct BroadcastService: Service {
     let services: GatewayServices
@@ -27,7 +26,6 @@ struct BroadcastService: Service {
             ended.yield(error)
             ended.finish()
         })
-        services.writer.attach(follower)
         var failure: (any Error)?
         await withGracefulShutdownHandler {
             for await end in ends { failure = end }

@@ -99,7 +99,6 @@ public final class LogWriter: @unchecked Sendable {
     private var statisticsValue = Statistics()
     private var onCommit: (@Sendable (CommitReport) -> Void)?
     private var onStages: (@Sendable (BatchStages) -> Void)?
-    private var followers: [LogFollower] = []
 
     /// A writer for `store`, started at once. `clock` stamps events. With `cluster`, the store is a mirror of the
     /// cluster's log: each batch is ordered and made durable there first (see `ClusterLink`).
@@ -123,12 +122,6 @@ public final class LogWriter: @unchecked Sendable {
     /// and callers are woken (for metrics).
     public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {
         outbox.withLock { onCommit = observer }
-    }
-
-    /// Offers `follower` each commit's events straight from the completion thread once they are durable, before
-    /// tailers and callers are woken (see `LogFollower`).
-    public func attach(_ follower: LogFollower) {
-        outbox.withLock { followers.append(follower) }
     }
 
     /// Calls `observer` on the completion thread after every batch of commands has been completed, with the time it
@@ -268,10 +261,10 @@ public final class LogWriter: @unchecked Sendable {
     /// Flushes what the writer committed, then reports, wakes tailers, and completes callers.
     private func runCompletion() {
         while true {
-            let (ready, observer, stagesObserver, followers) = outbox.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?, (@Sendable (BatchStages) -> Void)?, [LogFollower]) in
+            let (ready, observer, stagesObserver) = outbox.withLock { () -> ([Committed], (@Sendable (CommitReport) -> Void)?, (@Sendable (BatchStages) -> Void)?) in
                 while committed.isEmpty, !writerDone { outbox.wait() }
                 defer { committed = [] }
-                return (committed, onCommit, onStages, self.followers)
+                return (committed, onCommit, onStages)
             }
             if ready.isEmpty { break }
             let flushStarted = Self.monotonicNanoseconds()
@@ -283,7 +276,7 @@ public final class LogWriter: @unchecked Sendable {
                 syncError = error
             }
             let durableAt = Self.monotonicNanoseconds()
-            complete(ready, observer: observer, followers: followers, syncError: syncError, durableAt: durableAt)
+            complete(ready, observer: observer, syncError: syncError, durableAt: durableAt)
             if let stagesObserver {
                 let completed = Self.monotonicNanoseconds()
                 for item in ready where !item.batch.isEmpty {
@@ -298,8 +291,7 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, followers: [LogFollower], syncError: (any Error)?,
-                          durableAt: UInt64) {
+    private func complete(_ ready: [Committed], observer: (@Sendable (CommitReport) -> Void)?, syncError: (any Error)?, durableAt: UInt64) {
         outbox.withLock {
             statisticsValue.syncs += 1
             for item in ready {
@@ -316,11 +308,6 @@ public final class LogWriter: @unchecked Sendable {
                 var report = item.report
                 report.durableAt = durableAt
                 observer?(report)
-            }
-            if !followers.isEmpty {
-                // The batches' own appends; around events a catch-up applied they are not consecutive, and not offered.
-                let events = ready.flatMap { item in item.results.compactMap { try? $0.get().event } }
-                for follower in followers { follower.offer(events) }
             }
         }
         if ready.contains(where: { $0.report.events > 0 }) { store.wakeFile.touch() }
