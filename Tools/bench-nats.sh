@@ -83,6 +83,10 @@ stages() {
             }
         }' >&2
 }
+many_rooms() {  # many_rooms SERVER [FLAGS]: the many-rooms load
+    local server_name=$1; shift
+    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+}
 run_loads() {  # run_loads SERVER [FLAGS]: with Roomlog, a fresh gateway per load and its stage histograms after it
     local server_name=$1; shift
     local roomlog=no
@@ -92,7 +96,7 @@ run_loads() {  # run_loads SERVER [FLAGS]: with Roomlog, a fresh gateway per loa
     [[ $roomlog == yes ]] && { stages; start_roomlog; }
     load "$server_name|fan-out 1 room x 1,000 subscribers, 50 msg/s" fanout --subscribers 1000 --rate 50 "$@"
     [[ $roomlog == yes ]] && { stages; start_roomlog; }
-    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+    many_rooms "$server_name" "$@"
     [[ $roomlog == yes ]] && stages
     return 0
 }
@@ -105,7 +109,7 @@ for run in $(seq "$runs"); do
     run_loads "Roomlog (one frame per event)" --no-batch
     # The disk's share of many rooms' tail: the same gateway without its flushes (not durable; never serve so).
     start_roomlog --no-sync
-    load "Roomlog (batch=1), --no-sync: not durable|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1
+    many_rooms "Roomlog (batch=1), --no-sync: not durable"
     stages
     start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
     stop

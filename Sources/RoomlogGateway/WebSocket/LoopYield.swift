@@ -47,6 +47,7 @@ final class LoopYield: ChannelInboundHandler, @unchecked Sendable {
         var ends: [CInt] = [0, 0]
         guard pipe(&ends) == 0 else { return }
         let (input, output) = (ends[0], ends[1])
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }  // as the wake watch's pipe: no child inherits it
         opening = true
         bootstrap.channelInitializer { [self] channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(self) }
