@@ -5,7 +5,8 @@
 # Roomlog runs twice: with batched event frames (batch=1, what roomlog-load asks for) and with one frame per event
 # (--no-batch, protocol 1.0), a fresh gateway per load, and after each load its time in each stage of the durable
 # path (a histogram per stage, from /metrics). NATS keeps nothing; Roomlog acknowledges only what is on disk. One
-# more row, many rooms on a gateway started with --no-sync (no flush, not durable), shows what of the tail is the disk.
+# more row, many rooms on a gateway started with --no-sync (no flush, not durable), shows what of the tail is the disk,
+# and two rows with no server at all (roomlog-bench disk) show the disk's own latency for a durable write.
 # Prints the table at the end.
 # Usage: Tools/bench-nats.sh [SECONDS [RUNS]]   (each load sends for SECONDS, default 10; the whole set RUNS times,
 # default 1, every run's rows in the table, in run order within each load)
@@ -17,6 +18,7 @@ source Tools/setup.sh
 command -v nats-server >/dev/null || { echo "bench-nats: nats-server is not installed (apt-get install nats-server)" >&2; exit 1; }
 swift build -c release --product roomlog >/dev/null
 swift build -c release --product roomlog-load >/dev/null
+swift build -c release --product roomlog-bench >/dev/null
 bin=$PWD/.build/release
 work=$(mktemp -d /tmp/roomlog-bench-nats.XXXXXX)
 port=18300
@@ -55,6 +57,19 @@ load() {
         /^latency ms:/ { p50 = $4; p99 = $6; p999 = $8 }
         /^loss/ { loss = $3 + $9 }
         END { split(name, part, "|"); printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", part[2], part[1], rate, p50, p99, p999, loss }' "$work/out" >> "$work/figures"
+}
+# disk_alone: the disk's own latency for one durable 4 KiB write and for the shape of an LMDB commit, no server
+# running, pinned as the servers are, about as often as the many-rooms load commits (1,000 members each sending once
+# a second), for as long; rows beside that load's.
+disk_alone() {
+    echo "\$ roomlog-bench disk --rounds $((seconds * 1000)) --rate 1000 --directory $work" >&2
+    taskset -c 0 "$bin/roomlog-bench" disk --rounds $((seconds * 1000)) --rate 1000 --directory "$work" > "$work/out"
+    cat "$work/out" >&2
+    awk '
+        function ms(key) { for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) return sprintf("%.2f", substr($i, length(key) + 2) / 1000) }
+        /^one-write/ { name = "disk alone, no server: one 4 KiB write + fdatasync" }
+        /^lmdb-commit/ { name = "disk alone, no server: an LMDB commit'"'"'s writes and two fdatasyncs" }
+        /^(one-write|lmdb-commit)/ { printf "100 rooms x 10, 1 msg/s each\t%s\t-\t%s\t%s\t%s\t-\n", name, ms("p50"), ms("p99"), ms("p99.9") }' "$work/out" >> "$work/figures"
 }
 # stages: the gateway's histogram of each stage of the durable path (roomlog_durable_path_stage_seconds), as
 # the share of samples per bucket, with the bucket that holds the median and the 99th percentile.
@@ -113,6 +128,7 @@ for run in $(seq "$runs"); do
     stages
     start_nats; run_loads "NATS $(nats-server --version | awk '{print $NF}')" --nats
     stop
+    disk_alone
 done
 echo
 echo "| load | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | loss + repeats |"

@@ -7,6 +7,6 @@ struct RoomlogBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomlog-bench",
         abstract: "Benchmarks of the Roomlog log, and helper processes for its tests.",
-        subcommands: [AppendsBenchmark.self, WakeupBenchmark.self, LogBenchmark.self, AppendChild.self, TailChild.self, WakeWriterChild.self, SampleCommand.self]
+        subcommands: [AppendsBenchmark.self, WakeupBenchmark.self, LogBenchmark.self, DiskBenchmark.self, AppendChild.self, TailChild.self, WakeWriterChild.self, SampleCommand.self]
     )
 }
