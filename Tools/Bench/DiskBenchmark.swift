@@ -41,7 +41,7 @@ struct DiskBenchmark: ParsableCommand {
         var page = [UInt8](repeating: 0x5a, count: Self.block)
         // Every block written and flushed first: the rounds overwrite blocks the file already has, as LMDB reuses
         // freed pages, so no round pays for the file's size or its extents.
-        for index in 0..<Self.fileBlocks { try write(fd, &page, count: Self.block, at: index) }
+        for index in 0..<Self.fileBlocks { try write(fd, page, count: Self.block, at: index) }
         guard fsync(fd) == 0 else { throw DiskError.system("fsync", errno) }
 
         var one = Latencies(), commit = Latencies()
@@ -51,13 +51,13 @@ struct DiskBenchmark: ParsableCommand {
             page[0] = UInt8(truncatingIfNeeded: round)
             let started = Output.monotonicNanoseconds()
             if round % 2 == 0 {
-                try write(fd, &page, count: Self.block, at: 16 + (round / 2) % (Self.fileBlocks - 16))
+                try write(fd, page, count: Self.block, at: 16 + (round / 2) % (Self.fileBlocks - 16))
                 try flush(fd)
                 one.record(nanoseconds: Output.monotonicNanoseconds() - started)
             } else {
-                for index in 0..<pages { try write(fd, &page, count: Self.block, at: 16 + (round * 613 + index * 257) % (Self.fileBlocks - 16)) }
+                for index in 0..<pages { try write(fd, page, count: Self.block, at: 16 + (round * 613 + index * 257) % (Self.fileBlocks - 16)) }
                 try flush(fd)
-                try write(fd, &page, count: 128, at: (round / 2) % 2)
+                try write(fd, page, count: 128, at: (round / 2) % 2)
                 try flush(fd)
                 commit.record(nanoseconds: Output.monotonicNanoseconds() - started)
             }
@@ -70,7 +70,7 @@ struct DiskBenchmark: ParsableCommand {
         print("lmdb-commit (\(pages) x 4 KiB + fdatasync, meta + fdatasync): \(commit.summary)")
     }
 
-    private func write(_ fd: Int32, _ page: inout [UInt8], count: Int, at block: Int) throws {
+    private func write(_ fd: Int32, _ page: [UInt8], count: Int, at block: Int) throws {
         let written = page.withUnsafeBytes { pwrite(fd, $0.baseAddress, count, off_t(block * Self.block)) }
         guard written == count else { throw DiskError.system("pwrite", errno) }
     }
