@@ -22,6 +22,7 @@ swift build -c release --product roomlog-bench >/dev/null
 bin=$PWD/.build/release
 work=$(mktemp -d /tmp/roomlog-bench-nats.XXXXXX)
 port=18300
+many_rooms_load="100 rooms x 10, 1 msg/s each"  # the row name of the many-rooms load and of the disk's rows beside it
 server=""
 stop() {
     if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
@@ -65,11 +66,11 @@ disk_alone() {
     echo "\$ roomlog-bench disk --rounds $((seconds * 1000)) --rate 1000 --directory $work" >&2
     taskset -c 0 "$bin/roomlog-bench" disk --rounds $((seconds * 1000)) --rate 1000 --directory "$work" > "$work/out"
     cat "$work/out" >&2
-    awk '
+    awk -v load="$many_rooms_load" '
         function ms(key) { for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) return sprintf("%.2f", substr($i, length(key) + 2) / 1000) }
         /^one-write/ { name = "disk alone, no server: one 4 KiB write + fdatasync" }
         /^lmdb-commit/ { name = "disk alone, no server: an LMDB commit'"'"'s writes and two fdatasyncs" }
-        /^(one-write|lmdb-commit)/ { printf "100 rooms x 10, 1 msg/s each\t%s\t-\t%s\t%s\t%s\t-\n", name, ms("p50"), ms("p99"), ms("p99.9") }' "$work/out" >> "$work/figures"
+        /^(one-write|lmdb-commit)/ { printf "%s\t%s\t-\t%s\t%s\t%s\t-\n", load, name, ms("p50"), ms("p99"), ms("p99.9") }' "$work/out" >> "$work/figures"
 }
 # stages: the gateway's histogram of each stage of the durable path (roomlog_durable_path_stage_seconds), as
 # the share of samples per bucket, with the bucket that holds the median and the 99th percentile.
@@ -100,7 +101,7 @@ stages() {
 }
 many_rooms() {  # many_rooms SERVER [FLAGS]: the many-rooms load
     local server_name=$1; shift
-    load "$server_name|100 rooms x 10, 1 msg/s each" rooms --rooms 100 --members 10 --rate 1 "$@"
+    load "$server_name|$many_rooms_load" rooms --rooms 100 --members 10 --rate 1 "$@"
 }
 run_loads() {  # run_loads SERVER [FLAGS]: with Roomlog, a fresh gateway per load and its stage histograms after it
     local server_name=$1; shift
