@@ -1,3 +1,5 @@
+import Glibc
+
 /// An operating error of the store that is not a domain error of a command.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The log was written in a format this build cannot read.
@@ -25,7 +27,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .writerQueueFull: "the log writer's queue is full"
         case .badConfiguration(let what): "bad configuration: \(what)"
         case .notNext(let expected, let found): "expected seq \(expected), found \(found)"
-        case .system(let operation, let errno): "\(operation) failed: errno \(errno)"
+        case .system(let operation, let errno): "\(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case .clusterUnavailable(let reason): "the cluster cannot take commands now (\(reason))"
         }
     }

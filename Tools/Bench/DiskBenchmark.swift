@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import RoomlogStore
 
 /// The disk's own floor under a durable commit, with no Roomlog code and no LMDB in the path: timed writes and
 /// flushes of a file at a fixed rate, in two shapes taking turns round by round, so that both meet the same noise.
@@ -30,19 +31,19 @@ struct DiskBenchmark: ParsableCommand {
 
     func run() throws {
         let parent = try directory ?? temporaryDirectory("disk")
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: parent) } }
         let path = parent + "/roomlog-disk-\(getpid()).tmp"
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw DiskError.system("open \(path)", errno) }
+        guard fd >= 0 else { throw StoreError.system(operation: "open \(path)", errno: errno) }
         defer {
             close(fd)
             unlink(path)
-            if directory == nil { try? FileManager.default.removeItem(atPath: parent) }
         }
         var page = [UInt8](repeating: 0x5a, count: Self.block)
         // Every block written and flushed first: the rounds overwrite blocks the file already has, as LMDB reuses
         // freed pages, so no round pays for the file's size or its extents.
         for index in 0..<Self.fileBlocks { try write(fd, page, count: Self.block, at: index) }
-        guard fsync(fd) == 0 else { throw DiskError.system("fsync", errno) }
+        guard fsync(fd) == 0 else { throw StoreError.system(operation: "fsync", errno: errno) }
 
         var one = Latencies(), commit = Latencies()
         let interval = UInt64(1e9 / rate)
@@ -72,19 +73,10 @@ struct DiskBenchmark: ParsableCommand {
 
     private func write(_ fd: Int32, _ page: [UInt8], count: Int, at block: Int) throws {
         let written = page.withUnsafeBytes { pwrite(fd, $0.baseAddress, count, off_t(block * Self.block)) }
-        guard written == count else { throw DiskError.system("pwrite", errno) }
+        guard written == count else { throw StoreError.system(operation: "pwrite", errno: written < 0 ? errno : EIO) }  // a short write sets no errno
     }
 
     private func flush(_ fd: Int32) throws {
-        guard fdatasync(fd) == 0 else { throw DiskError.system("fdatasync", errno) }
-    }
-}
-
-enum DiskError: Error, CustomStringConvertible {
-    case system(String, Int32)
-    var description: String {
-        switch self {
-        case let .system(call, code): return "\(call): \(String(cString: strerror(code)))"
-        }
+        guard fdatasync(fd) == 0 else { throw StoreError.system(operation: "fdatasync", errno: errno) }
     }
 }
